@@ -1,0 +1,164 @@
+//! Server-side half of the API: who is calling, the backend service trait the `server` crate
+//! implements, and the one authorisation function.
+
+use crate::domain::{
+    AdminView, ApiError, AuditEntry, AuditFilter, Me, Page, Permission, Role, SetupStatus,
+};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Who made the request. The server's session middleware puts one into every request's
+/// extensions before any route runs.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub admin: Option<AuthedAdmin>,
+    pub session_id: Option<String>,
+    pub client_ip: String,
+    pub request_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthedAdmin {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// An authorised caller: the admin plus where the request came from (for the audit log).
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub admin: AuthedAdmin,
+    pub session_id: Option<String>,
+    pub client_ip: String,
+}
+
+/// THE authorisation rule, shared by server functions and (later) REST endpoints.
+pub fn check(caller: &Caller, permission: Permission) -> Result<Actor, ApiError> {
+    let admin = caller.admin.clone().ok_or(ApiError::Unauthenticated)?;
+    if !admin.role.allows(permission) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(Actor {
+        admin,
+        session_id: caller.session_id.clone(),
+        client_ip: caller.client_ip.clone(),
+    })
+}
+
+/// Authorises the current server-function call.
+pub fn authorize(permission: Permission) -> Result<Actor, ApiError> {
+    check(&caller()?, permission)
+}
+
+/// The caller of the current request, from the request's extensions.
+pub fn caller() -> Result<Caller, ApiError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+        .ok_or_else(|| ApiError::Internal {
+            reference: "no-caller".into(),
+        })
+}
+
+pub type SharedBackend = Arc<dyn Backend>;
+
+pub fn backend() -> Result<SharedBackend, ApiError> {
+    use_context::<SharedBackend>().ok_or_else(|| ApiError::Internal {
+        reference: "no-backend".into(),
+    })
+}
+
+/// Adds a `Set-Cookie` header to the server function's response.
+pub fn set_cookie(value: &str) {
+    if let (Some(opts), Ok(v)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        opts.append_header(http::header::SET_COOKIE, v);
+    }
+}
+
+/// Maps an error to its HTTP status (and `Retry-After`) for fetch calls. A plain HTML form post
+/// (before hydration) is answered with a redirect back to the form instead, carrying the error.
+pub fn finish<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+    if let Err(err) = &result {
+        let form_post = use_context::<http::request::Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
+            .unwrap_or(false);
+        if !form_post {
+            if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+                if let Ok(code) = http::StatusCode::from_u16(err.status()) {
+                    opts.set_status(code);
+                }
+                if let ApiError::TooManyRequests { retry_after_secs } = err {
+                    opts.insert_header(
+                        http::header::RETRY_AFTER,
+                        http::HeaderValue::from(*retry_after_secs),
+                    );
+                }
+            }
+        }
+    }
+    result
+}
+
+/// Sets the status of a page being rendered on the server (404, 403, 500 pages).
+pub fn set_page_status(code: u16) {
+    if let (Some(opts), Ok(code)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
+        opts.set_status(code);
+    }
+}
+
+pub struct SetupInput {
+    pub org_name: String,
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+pub struct NewAdmin {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password: String,
+}
+
+/// A started session: the `Set-Cookie` value that carries it.
+pub struct SignedIn {
+    pub set_cookie: String,
+}
+
+/// The services behind the server functions, implemented by the `server` crate.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn setup_status(&self) -> Result<SetupStatus, ApiError>;
+    async fn setup(&self, caller: &Caller, input: SetupInput) -> Result<SignedIn, ApiError>;
+    async fn sign_in(
+        &self,
+        caller: &Caller,
+        username: &str,
+        password: &str,
+    ) -> Result<SignedIn, ApiError>;
+    /// Ends the session; returns the `Set-Cookie` value that clears the cookie.
+    async fn sign_out(&self, actor: &Actor) -> Result<String, ApiError>;
+    async fn me(&self, caller: &Caller) -> Result<Option<Me>, ApiError>;
+    async fn list_admins(&self) -> Result<Vec<AdminView>, ApiError>;
+    async fn add_admin(&self, actor: &Actor, input: NewAdmin) -> Result<(), ApiError>;
+    async fn change_role(&self, actor: &Actor, id: i64, role: &str) -> Result<(), ApiError>;
+    async fn set_admin_enabled(
+        &self,
+        actor: &Actor,
+        id: i64,
+        enabled: bool,
+    ) -> Result<(), ApiError>;
+    async fn reset_password(&self, actor: &Actor, id: i64, password: &str)
+    -> Result<(), ApiError>;
+    async fn list_audit(&self, filter: AuditFilter) -> Result<Page<AuditEntry>, ApiError>;
+}

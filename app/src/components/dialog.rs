@@ -1,0 +1,44 @@
+//! A modal confirmation dialog built on `<dialog>` (focus trapping and Escape come free).
+
+use crate::i18n::use_texts;
+use leptos::html::Dialog;
+use leptos::prelude::*;
+
+#[component]
+pub fn ConfirmDialog(
+    /// Open state; the dialog opens with `showModal()` when this turns true.
+    open: RwSignal<bool>,
+    #[prop(into)] title: Signal<String>,
+    /// Body and the confirming form (usually an `ActionForm` whose submit button confirms).
+    children: ChildrenFn,
+) -> impl IntoView {
+    let t = use_texts();
+    let dialog = NodeRef::<Dialog>::new();
+    Effect::new(move |_| {
+        let want = open.get();
+        if let Some(el) = dialog.get() {
+            if want && !el.open() {
+                let _ = el.show_modal();
+            } else if !want && el.open() {
+                el.close();
+            }
+        }
+    });
+    let title_id = "confirm-dialog-title";
+    view! {
+        <dialog
+            node_ref=dialog
+            class="dialog"
+            aria-labelledby=title_id
+            on:close=move |_| open.set(false)
+        >
+            <h2 id=title_id>{move || title.get()}</h2>
+            {children()}
+            <div class="dialog-actions">
+                <button type="button" class="secondary" on:click=move |_| open.set(false)>
+                    {t.cancel}
+                </button>
+            </div>
+        </dialog>
+    }
+}

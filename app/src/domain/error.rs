@@ -1,0 +1,86 @@
+//! The error every server function returns. Messages are safe to show; causes stay in the log.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ApiError {
+    /// No valid session (HTTP 401).
+    #[error("Please sign in.")]
+    Unauthenticated,
+    /// Wrong sign-in name or password, or a disabled account (HTTP 401). Deliberately vague.
+    #[error("The sign-in name or password is not right.")]
+    SignInFailed,
+    /// Signed in, but the role does not allow this (HTTP 403).
+    #[error("Your role does not allow this.")]
+    Forbidden,
+    /// One input field broke a rule (HTTP 422).
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// The thing asked for does not exist (HTTP 404).
+    #[error("Not found.")]
+    NotFound,
+    /// The request conflicts with the current state (HTTP 409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts; try again after this many seconds (HTTP 429).
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// Something failed on the server; the reference finds it in the log (HTTP 500).
+    #[error("Something went wrong on the server (reference {reference}).")]
+    Internal { reference: String },
+    /// The request could not be understood (HTTP 400).
+    #[error("The request was not understood: {0}")]
+    BadRequest(String),
+}
+
+impl ApiError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The message for a form field, if this error is about that field.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            ApiError::Invalid { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::Unauthenticated | ApiError::SignInFailed => 401,
+            ApiError::Forbidden => 403,
+            ApiError::Invalid { .. } => 422,
+            ApiError::NotFound => 404,
+            ApiError::Conflict(_) => 409,
+            ApiError::TooManyRequests { .. } => 429,
+            ApiError::Internal { .. } => 500,
+            ApiError::BadRequest(_) => 400,
+        }
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
+                ApiError::BadRequest(m)
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
+                ApiError::Internal {
+                    reference: "network".into(),
+                }
+            }
+            _ => ApiError::Internal {
+                reference: "server-fn".into(),
+            },
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Pure types and rules shared by the server and the browser. No I/O lives here.
+
+pub mod error;
+pub mod role;
+pub mod validate;
+
+pub use error::ApiError;
+pub use role::{Permission, Role};
+
+use serde::{Deserialize, Serialize};
+
+/// Formats a UNIX timestamp (seconds, UTC) the way every page shows times.
+pub fn format_time(unix: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_else(|| "—".to_string())
+}
+
+/// The signed-in administrator as the pages see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_name: String,
+}
+
+/// An administrator account as listed on `/settings/admins`. Never carries the password hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub last_sign_in_at: Option<i64>,
+}
+
+/// One line of the append-only audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+/// Filters for the audit log; every field optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Substring of the actor's sign-in name.
+    pub actor: Option<String>,
+    /// Action prefix, e.g. `admin.` or `auth.sign_in_failed`.
+    pub action: Option<String>,
+    /// Substring of the target or the before/after values.
+    pub text: Option<String>,
+    /// Keyset cursor: only entries with an id below this one.
+    pub before_id: Option<i64>,
+}
+
+/// One page of a keyset-paginated list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Cursor for the next (older / further) page, if there is one.
+    pub next: Option<i64>,
+}
+
+/// Whether first-run setup is still open and what the organization is called.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupStatus {
+    pub needs_setup: bool,
+    pub org_name: String,
+}

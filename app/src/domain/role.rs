@@ -1,0 +1,121 @@
+//! Admin roles (SPEC D-4) and the one table that says what each may do.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    GlobalAdmin,
+    LicenseAdmin,
+    UserAdmin,
+    BillingAdmin,
+    Reader,
+}
+
+/// Everything a server function or endpoint can ask permission for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Read any page and list (every role).
+    Read,
+    /// Admin accounts, roles and settings.
+    ManageAdmins,
+    /// Users, groups and devices.
+    ManageDirectory,
+    /// Store connections, sync, deployments.
+    ManageStore,
+    /// Agreements and license groups.
+    ManageAgreements,
+    /// Assign and unassign licenses to users and groups.
+    AssignLicenses,
+    /// Subscriptions, quantities, billing profiles, payment methods, invoices.
+    ManageBilling,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::GlobalAdmin,
+        Role::LicenseAdmin,
+        Role::UserAdmin,
+        Role::BillingAdmin,
+        Role::Reader,
+    ];
+
+    /// The single authorisation rule table of LicenseDesk.
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission as P;
+        match self {
+            Role::GlobalAdmin => true,
+            Role::LicenseAdmin => matches!(
+                permission,
+                P::Read | P::ManageStore | P::ManageAgreements | P::AssignLicenses
+            ),
+            Role::UserAdmin => matches!(
+                permission,
+                P::Read | P::ManageDirectory | P::AssignLicenses
+            ),
+            Role::BillingAdmin => matches!(permission, P::Read | P::ManageBilling),
+            Role::Reader => matches!(permission, P::Read),
+        }
+    }
+
+    /// Stable identifier used in the database, forms and the REST API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::GlobalAdmin => "global_admin",
+            Role::LicenseAdmin => "license_admin",
+            Role::UserAdmin => "user_admin",
+            Role::BillingAdmin => "billing_admin",
+            Role::Reader => "reader",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_ids_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn reader_reads_and_changes_nothing() {
+        assert!(Role::Reader.allows(Permission::Read));
+        for p in [
+            Permission::ManageAdmins,
+            Permission::ManageDirectory,
+            Permission::ManageStore,
+            Permission::ManageAgreements,
+            Permission::AssignLicenses,
+            Permission::ManageBilling,
+        ] {
+            assert!(!Role::Reader.allows(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn only_global_admin_manages_admins() {
+        for r in Role::ALL {
+            assert_eq!(r.allows(Permission::ManageAdmins), r == Role::GlobalAdmin);
+        }
+    }
+
+    #[test]
+    fn spec_d4_assignment_rights() {
+        // B-9: only Global, License and User admins may assign licenses.
+        let may: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::AssignLicenses))
+            .collect();
+        assert_eq!(may, [Role::GlobalAdmin, Role::LicenseAdmin, Role::UserAdmin]);
+        assert!(Role::BillingAdmin.allows(Permission::ManageBilling));
+        assert!(!Role::LicenseAdmin.allows(Permission::ManageBilling));
+    }
+}

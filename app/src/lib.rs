@@ -1,0 +1,128 @@
+//! LicenseDesk's Leptos application: domain types, server functions, components and pages.
+//! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
+
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod i18n;
+pub mod pages;
+
+use components::{NotFound, provide_toasts};
+use i18n::Lang;
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+use pages::{Area, AreaPending};
+
+/// The hashed asset paths the server found in its site directory.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct AssetLinks {
+    pub js: String,
+    pub wasm: String,
+    pub css: String,
+}
+
+/// The language of this request: chosen by the server, read back from `<html lang>` in the browser.
+pub fn current_lang() -> Lang {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<Lang>().copied())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        #[cfg(feature = "hydrate")]
+        {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+                .and_then(|e| e.get_attribute("lang"))
+                .and_then(|code| Lang::from_code(&code))
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            Lang::default()
+        }
+    }
+}
+
+/// The HTML document around the app (server only).
+#[cfg(feature = "ssr")]
+pub fn shell(assets: AssetLinks) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let lang = current_lang();
+    // No `<`, `>` or `&` in this script: it is emitted as the text of a <script> element.
+    let boot = format!(
+        "import init, {{ hydrate }} from '{}';\ninit({{ module_or_path: '{}' }}).then(function () {{ hydrate(); }});",
+        assets.js, assets.wasm
+    );
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href=assets.css />
+                <link rel="modulepreload" href=assets.js.clone() />
+                <link
+                    rel="preload"
+                    href=assets.wasm.clone()
+                    r#as="fetch"
+                    r#type="application/wasm"
+                    crossorigin=""
+                />
+                <script type="module">{boot}</script>
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(current_lang());
+    provide_toasts();
+    let t = i18n::use_texts();
+    view! {
+        <Title formatter=move |page: String| format!("{page} · {}", t.app_name) />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=pages::login::SetupPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=pages::layout::Layout ssr=SsrMode::Async>
+                    <Route path=path!("") view=pages::dashboard::Dashboard />
+                    <Route path=path!("/store/connections") view=|| view! { <AreaPending area=Area::Store page=0 /> } />
+                    <Route path=path!("/store/apps") view=|| view! { <AreaPending area=Area::Store page=1 /> } />
+                    <Route path=path!("/store/sync-runs") view=|| view! { <AreaPending area=Area::Store page=2 /> } />
+                    <Route path=path!("/licenses") view=|| view! { <AreaPending area=Area::Licenses page=0 /> } />
+                    <Route path=path!("/licenses/agreements") view=|| view! { <AreaPending area=Area::Licenses page=1 /> } />
+                    <Route path=path!("/licenses/groups") view=|| view! { <AreaPending area=Area::Licenses page=2 /> } />
+                    <Route path=path!("/licenses/reports") view=|| view! { <AreaPending area=Area::Licenses page=3 /> } />
+                    <Route path=path!("/billing/subscriptions") view=|| view! { <AreaPending area=Area::Billing page=0 /> } />
+                    <Route path=path!("/billing/licenses") view=|| view! { <AreaPending area=Area::Billing page=1 /> } />
+                    <Route path=path!("/billing/profiles") view=|| view! { <AreaPending area=Area::Billing page=2 /> } />
+                    <Route path=path!("/billing/invoices") view=|| view! { <AreaPending area=Area::Billing page=3 /> } />
+                    <Route path=path!("/users") view=|| view! { <AreaPending area=Area::Directory page=0 /> } />
+                    <Route path=path!("/groups") view=|| view! { <AreaPending area=Area::Directory page=1 /> } />
+                    <Route path=path!("/devices") view=|| view! { <AreaPending area=Area::Directory page=2 /> } />
+                    <Route path=path!("/settings/admins") view=pages::admins::AdminsPage />
+                    <Route path=path!("/audit") view=pages::audit::AuditPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,43 @@
+//! `/` — the dashboard. Grows with each area (SPEC X-1); for now it orients the admin.
+
+use crate::domain::Me;
+use crate::i18n::use_texts;
+use crate::pages::{Area, role_label};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn Dashboard() -> impl IntoView {
+    let t = use_texts();
+    let me = expect_context::<Me>();
+    let cards = [
+        (Area::Store, t.nav_store, t.area_pending_store),
+        (Area::Licenses, t.nav_licenses, t.area_pending_licenses),
+        (Area::Billing, t.nav_billing, t.area_pending_billing),
+        (Area::Directory, t.nav_directory, t.area_pending_directory),
+    ]
+    .into_iter()
+    .map(|(area, title, text)| {
+        let href = area.pages(t)[0].0;
+        view! {
+            <li class="card">
+                <h3><a href=href>{title}</a></h3>
+                <p class="muted">{text}</p>
+            </li>
+        }
+    })
+    .collect_view();
+    view! {
+        <Title text=t.dashboard_title />
+        <h1>{t.dashboard_title}</h1>
+        <p class="lead">{t.dashboard_intro}</p>
+        <dl class="facts">
+            <div>
+                <dt>{t.dashboard_your_role}</dt>
+                <dd>{role_label(t, me.role)}</dd>
+            </div>
+        </dl>
+        <h2>{t.dashboard_areas}</h2>
+        <ul class="cards">{cards}</ul>
+    }
+}

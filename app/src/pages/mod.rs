@@ -1,0 +1,106 @@
+//! Pages, one module per area.
+
+pub mod admins;
+pub mod audit;
+pub mod dashboard;
+pub mod layout;
+pub mod login;
+
+use crate::i18n::{Texts, use_texts};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// The product areas and their sub-pages (SPEC §6 addresses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    Store,
+    Licenses,
+    Billing,
+    Directory,
+}
+
+impl Area {
+    pub fn pages(self, t: &'static Texts) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Area::Store => vec![
+                ("/store/connections", t.store_connections),
+                ("/store/apps", t.store_apps),
+                ("/store/sync-runs", t.store_sync_runs),
+            ],
+            Area::Licenses => vec![
+                ("/licenses", t.licenses_overview),
+                ("/licenses/agreements", t.licenses_agreements),
+                ("/licenses/groups", t.licenses_groups),
+                ("/licenses/reports", t.licenses_reports),
+            ],
+            Area::Billing => vec![
+                ("/billing/subscriptions", t.billing_subscriptions),
+                ("/billing/licenses", t.billing_licenses),
+                ("/billing/profiles", t.billing_profiles),
+                ("/billing/invoices", t.billing_invoices),
+            ],
+            Area::Directory => vec![
+                ("/users", t.dir_users),
+                ("/groups", t.dir_groups),
+                ("/devices", t.dir_devices),
+            ],
+        }
+    }
+
+    fn pending_text(self, t: &'static Texts) -> &'static str {
+        match self {
+            Area::Store => t.area_pending_store,
+            Area::Licenses => t.area_pending_licenses,
+            Area::Billing => t.area_pending_billing,
+            Area::Directory => t.area_pending_directory,
+        }
+    }
+}
+
+/// Tabs between the pages of one area.
+#[component]
+pub fn AreaTabs(area: Area, current: usize) -> impl IntoView {
+    let t = use_texts();
+    let tabs = area
+        .pages(t)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (href, label))| {
+            view! {
+                <a href=href class="tab" aria-current=(i == current).then_some("page")>
+                    {label}
+                </a>
+            }
+        })
+        .collect_view();
+    view! { <nav class="tabs" aria-label="Section">{tabs}</nav> }
+}
+
+/// A page of an area whose release has not landed yet: says so plainly.
+#[component]
+pub fn AreaPending(area: Area, page: usize) -> impl IntoView {
+    let t = use_texts();
+    let title = area.pages(t)[page].1;
+    view! {
+        <Title text=title />
+        <AreaTabs area=area current=page />
+        <h1>{title}</h1>
+        <div class="notice" role="note">
+            <strong>{t.area_pending}</strong>
+            " "
+            {area.pending_text(t)}
+        </div>
+    }
+}
+
+/// Display name of a role in the current language.
+pub fn role_label(t: &'static Texts, role: crate::domain::Role) -> &'static str {
+    use crate::domain::Role;
+    match role {
+        Role::GlobalAdmin => t.role_global_admin,
+        Role::LicenseAdmin => t.role_license_admin,
+        Role::UserAdmin => t.role_user_admin,
+        Role::BillingAdmin => t.role_billing_admin,
+        Role::Reader => t.role_reader,
+    }
+}

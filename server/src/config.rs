@@ -1,0 +1,189 @@
+//! Command line and environment configuration. Every flag has an environment equivalent.
+
+use clap::{Args, Parser, Subcommand};
+use std::fmt;
+use std::net::SocketAddr;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "licensedesk",
+    version,
+    about = "LicenseDesk: the admin portal for what your organization bought for its people's software",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `serve` options, when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web portal (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Create an administrator from the shell (the first one becomes the organization's setup).
+    CreateAdmin(CreateAdminArgs),
+    /// Exit 0 when the portal at --url answers /healthz (for container health checks).
+    Healthcheck(HealthcheckArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: `sqlite://path/to/file.db` or `postgres://user:pass@host/db`.
+    /// Default: `licensedesk.db` beside the binary.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<DatabaseUrl>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "LICENSEDESK_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// The address people use to reach the portal, e.g. `https://licenses.example.com`.
+    /// With an https address, session cookies are marked Secure.
+    #[arg(long, env = "LICENSEDESK_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// Fill an empty database with the demo organization and demo admins.
+    #[arg(long, env = "LICENSEDESK_DEMO")]
+    pub demo: bool,
+    /// Sign a session out after this many minutes without a request.
+    #[arg(long, env = "LICENSEDESK_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u32,
+    /// Sign a session out this many hours after sign-in, active or not.
+    #[arg(long, env = "LICENSEDESK_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you control).
+    #[arg(long, env = "LICENSEDESK_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "LICENSEDESK_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateAdminArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[arg(long)]
+    pub username: String,
+    #[arg(long)]
+    pub display_name: String,
+    /// One of global_admin, license_admin, user_admin, billing_admin, reader.
+    #[arg(long, default_value = "global_admin")]
+    pub role: String,
+    /// Organization name, set when it has none yet.
+    #[arg(long, default_value = "My organization")]
+    pub org_name: String,
+    /// The password; read from standard input when not given (never put it in shell history).
+    #[arg(long, env = "LICENSEDESK_ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckArgs {
+    #[arg(long, env = "LICENSEDESK_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A database URL whose `Debug` and `Display` never show the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `licensedesk.db` beside the running binary.
+    pub fn default_beside_binary() -> DatabaseUrl {
+        let dir = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.to_path_buf()))
+            .unwrap_or_else(|| ".".into());
+        DatabaseUrl(format!("sqlite://{}", dir.join("licensedesk.db").display()))
+    }
+
+    pub fn redacted(&self) -> String {
+        match url::Url::parse(&self.0) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("********"));
+                u.to_string()
+            }
+            Ok(u) => u.to_string(),
+            Err(_) => "<unparsable database URL>".to_string(),
+        }
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://")
+        {
+            Ok(DatabaseUrl(s.to_string()))
+        } else {
+            Err("must start with sqlite: or postgres://".to_string())
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl DbArgs {
+    pub fn url(&self) -> DatabaseUrl {
+        self.database_url
+            .clone()
+            .unwrap_or_else(DatabaseUrl::default_beside_binary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_password_is_redacted() {
+        let u: DatabaseUrl = "postgres://ld:s3cret@db.internal/ld".parse().unwrap();
+        assert!(!format!("{u:?}").contains("s3cret"));
+        assert!(!u.to_string().contains("s3cret"));
+        assert!(u.to_string().contains("db.internal"));
+        assert_eq!(u.expose(), "postgres://ld:s3cret@db.internal/ld");
+    }
+
+    #[test]
+    fn rejects_unknown_schemes() {
+        assert!("mysql://x".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn serve_is_the_default_command() {
+        let cli = Cli::try_parse_from(["licensedesk", "--demo"]).unwrap();
+        assert!(cli.command.is_none());
+        assert!(cli.serve.demo);
+        let cli = Cli::try_parse_from(["licensedesk", "migrate"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Migrate(_))));
+    }
+}

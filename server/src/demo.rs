@@ -1,0 +1,44 @@
+//! Demo mode: a small, deterministic demo organization (later areas add their data here).
+
+use crate::audit::Who;
+use crate::services::Services;
+use app::api::ssr::NewAdmin;
+
+pub const DEMO_ORG: &str = "Contoso Pharmaceuticals";
+pub const DEMO_PASSWORD: &str = "demo-password-2026";
+
+/// The demo admins: one per role. Sign in as `admin` for everything.
+pub const DEMO_ADMINS: &[(&str, &str, &str)] = &[
+    ("admin", "Ada Lovelace", "global_admin"),
+    ("licenses", "Lars Jansen", "license_admin"),
+    ("people", "Priya Raman", "user_admin"),
+    ("billing", "Bea Okafor", "billing_admin"),
+    ("auditor", "Rui Costa", "reader"),
+];
+
+/// Fills an empty database; leaves one with admins alone. Returns whether it seeded.
+pub async fn seed(services: &Services) -> anyhow::Result<bool> {
+    if services.admin_count().await? > 0 {
+        return Ok(false);
+    }
+    let who = Who {
+        actor_name: Some("demo".into()),
+        ..Who::default()
+    };
+    for (username, display_name, role) in DEMO_ADMINS {
+        services
+            .create_admin(
+                &who,
+                NewAdmin {
+                    username: username.to_string(),
+                    display_name: display_name.to_string(),
+                    role: role.to_string(),
+                    password: DEMO_PASSWORD.to_string(),
+                },
+                Some(DEMO_ORG),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding demo admin {username}: {e}"))?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,32 @@
+//! LicenseDesk server: configuration, persistence, services, HTTP. The binary in `main.rs`
+//! is a thin command dispatcher over this library (so integration tests can boot the app).
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod services;
+pub mod web;
+
+use services::{Services, SessionConfig, SystemClock};
+use std::sync::Arc;
+
+/// Opens the database and applies migrations; a failure stops with a clear message.
+pub async fn open_database(url: &config::DatabaseUrl) -> anyhow::Result<db::Db> {
+    let db = db::Db::connect(url.expose())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:#} ({url})"))?;
+    db.migrate().await.map_err(|e| {
+        anyhow::anyhow!("database migration failed: {e}. The database was left as it was; fix the cause and start again.")
+    })?;
+    Ok(db)
+}
+
+pub fn services(db: db::Db, sessions: SessionConfig) -> Arc<Services> {
+    Arc::new(Services {
+        db,
+        clock: Arc::new(SystemClock),
+        sessions,
+    })
+}

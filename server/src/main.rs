@@ -1,0 +1,191 @@
+//! `licensedesk` — serve (default), migrate, create-admin, healthcheck.
+
+use anyhow::Context;
+use clap::Parser;
+use licensedesk::config::{Cli, Command, CreateAdminArgs, LogFormat, ServeArgs};
+use licensedesk::services::SessionConfig;
+use licensedesk::web::{AppState, assets::Assets, router};
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LICENSEDESK_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run_serve(cli.serve).await,
+        Some(Command::Serve(args)) => run_serve(args).await,
+        Some(Command::Migrate(args)) => {
+            init_tracing(LogFormat::Text);
+            let url = args.url();
+            licensedesk::open_database(&url).await.map(|_| {
+                println!("Database is up to date ({url}).");
+            })
+        }
+        Some(Command::CreateAdmin(args)) => {
+            init_tracing(LogFormat::Text);
+            create_admin(args).await
+        }
+        Some(Command::Healthcheck(args)) => healthcheck(args.listen).await,
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing(args.log_format);
+    let url = args.db.url();
+    tracing::info!(database = %url, "opening database");
+    let db = licensedesk::open_database(&url).await?;
+    let secure_cookie = args
+        .public_url
+        .as_ref()
+        .is_some_and(|u| u.scheme() == "https");
+    let services = licensedesk::services(
+        db,
+        SessionConfig {
+            idle_secs: i64::from(args.session_idle_minutes) * 60,
+            max_secs: i64::from(args.session_max_hours) * 3600,
+            secure_cookie,
+        },
+    );
+    if args.demo && licensedesk::demo::seed(&services).await? {
+        tracing::info!("demo organization created");
+    }
+    let pruner = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = pruner.prune().await {
+                tracing::warn!(error = %e, "pruning sessions failed");
+            }
+        }
+    });
+    let needs_setup = services.admin_count().await? == 0;
+    let state = AppState::new(services, Assets::discover(), args.trust_proxy);
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = args
+        .public_url
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    println!("LicenseDesk is running at {address}");
+    if args.demo {
+        println!(
+            "Demo organization: sign in as `admin` with password `{}` (also: licenses, people, billing, auditor).",
+            licensedesk::demo::DEMO_PASSWORD
+        );
+    } else if needs_setup {
+        println!("No administrator yet: open {address}/setup to create the first Global admin.");
+    }
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
+    let password = match args.password.clone() {
+        Some(p) => p,
+        None => {
+            if std::io::stdin().is_terminal() {
+                eprint!("Password for {}: ", args.username);
+            }
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let url = args.db.url();
+    let db = licensedesk::open_database(&url).await?;
+    let services = licensedesk::services(db, SessionConfig::default());
+    let who = licensedesk::audit::Who {
+        actor_name: Some("cli".into()),
+        ..Default::default()
+    };
+    services
+        .create_admin(
+            &who,
+            app::api::ssr::NewAdmin {
+                username: args.username.clone(),
+                display_name: args.display_name,
+                role: args.role,
+                password,
+            },
+            Some(&args.org_name),
+        )
+        .await
+        .map_err(|e| match e {
+            app::domain::ApiError::Invalid { field, message } => {
+                anyhow::anyhow!("{field}: {message}")
+            }
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    println!("Admin `{}` created.", args.username.trim().to_lowercase());
+    Ok(())
+}
+
+/// A minimal HTTP/1.0 GET of /healthz, so the check needs nothing but the binary.
+async fn healthcheck(addr: SocketAddr) -> anyhow::Result<()> {
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(format!("GET /healthz HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .await?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await?;
+        anyhow::Ok(response)
+    };
+    let response = tokio::time::timeout(Duration::from_secs(5), check)
+        .await
+        .context("timed out")??;
+    if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") {
+        println!("healthy");
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "unhealthy: {}",
+            response.lines().next().unwrap_or("no answer")
+        )
+    }
+}

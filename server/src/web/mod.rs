@@ -1,0 +1,136 @@
+//! HTTP: the axum router, middleware, health endpoints and the Leptos integration.
+
+pub mod assets;
+pub mod middleware;
+
+use crate::services::Services;
+use app::api::ssr::SharedBackend;
+use assets::Assets;
+use axum::Router;
+use axum::extract::{FromRef, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Arc<Services>,
+    pub leptos: LeptosOptions,
+    pub assets: Arc<Assets>,
+    pub trust_proxy: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(services: Arc<Services>, assets: Assets, trust_proxy: bool) -> AppState {
+        let leptos = LeptosOptions::builder()
+            .output_name("licensedesk")
+            .site_pkg_dir("pkg")
+            .build();
+        AppState {
+            services,
+            leptos,
+            assets: Arc::new(assets),
+            trust_proxy,
+        }
+    }
+}
+
+/// Builds the whole application router.
+pub fn router(state: AppState) -> Router {
+    let backend: SharedBackend = state.services.clone();
+    let context = move || provide_context(backend.clone());
+    let links = state.assets.links();
+    let shell = move || app::shell(links.clone());
+    let routes = generate_route_list(app::App);
+
+    let fallback_context = context.clone();
+    let fallback_shell = shell.clone();
+    let fallback = move |req: axum::extract::Request| {
+        let handler = leptos_axum::render_app_to_stream_with_context(
+            fallback_context.clone(),
+            fallback_shell.clone(),
+        );
+        async move { handler(req).await.into_response() }
+    };
+
+    let server_fn_context = context.clone();
+    let server_fns = move |req: axum::extract::Request| {
+        let ctx = server_fn_context.clone();
+        async move {
+            leptos_axum::handle_server_fns_with_context(ctx, req)
+                .await
+                .into_response()
+        }
+    };
+
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/lang/{code}", get(set_language))
+        .route("/favicon.svg", get(assets::serve_favicon))
+        .route("/pkg/{*path}", get(assets::serve_pkg))
+        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .leptos_routes_with_context(&state, routes, context, shell)
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn(middleware::api_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::session,
+        ))
+        .layer(axum::middleware::from_fn(middleware::csrf))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .with_state(state);
+    middleware::observability(router)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.services.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// `GET /lang/{en|nl}`: remembers the language in a cookie and goes back.
+async fn set_language(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let Some(lang) = app::i18n::Lang::from_code(&code) else {
+        return (StatusCode::NOT_FOUND, "unknown language").into_response();
+    };
+    // Only go back to a path on this site (never an open redirect).
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_string());
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        middleware::LANG_COOKIE,
+        lang.code()
+    );
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, back), (header::SET_COOKIE, cookie)],
+    )
+        .into_response()
+}
