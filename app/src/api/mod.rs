@@ -156,10 +156,21 @@ pub async fn reset_password(id: i64, password: String) -> Result<(), ApiError> {
 }
 
 #[server(endpoint = "audit_list")]
-pub async fn list_audit(filter: AuditFilter) -> Result<Page<AuditEntry>, ApiError> {
+pub async fn list_audit(
+    actor: Option<String>,
+    action: Option<String>,
+    text: Option<String>,
+    before_id: Option<i64>,
+) -> Result<Page<AuditEntry>, ApiError> {
     use ssr::*;
     let result = async {
         authorize(crate::domain::Permission::Read)?;
+        let filter = AuditFilter {
+            actor,
+            action,
+            text,
+            before_id,
+        };
         backend()?.list_audit(filter).await
     }
     .await;

@@ -26,7 +26,10 @@ pub fn AuditPage() -> impl IntoView {
             before_id: q.get("before").and_then(|v| v.parse().ok()),
         }
     });
-    let entries = Resource::new(move || filter.get(), list_audit);
+    let entries = Resource::new(
+        move || filter.get(),
+        |f| list_audit(f.actor, f.action, f.text, f.before_id),
+    );
     let next = Signal::derive(move || {
         entries
             .get()

@@ -1,1 +1,413 @@
-fn main(){}
+//! `cargo xtask <command>` — LicenseDesk's build tool.
+//!
+//! - `run`      installs what is missing, builds (debug), starts the portal with the demo
+//!   organization on a fresh SQLite file at http://127.0.0.1:3000
+//! - `test`     installs what is missing and runs every check: fmt, clippy (server and wasm32),
+//!   unit and integration tests on SQLite and PostgreSQL, Playwright against the release binary
+//! - `release`  builds the single self-contained release binary
+//! - `site`     builds only the browser assets (`--release` for the optimised ones)
+//!
+//! wasm-bindgen runs as a library (`wasm-bindgen-cli-support`), so Cargo.lock pins the same
+//! version for the browser glue and the generator and no CLI has to be installed.
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let release = args.iter().any(|a| a == "--release");
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(release),
+        Some("test") => test(),
+        Some("release") => build(true).map(|bin| {
+            let size = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
+            println!("release binary: {} ({:.1} MB)", bin.display(), size as f64 / 1e6);
+        }),
+        Some("site") => site(release).map(|_| ()),
+        _ => {
+            eprintln!("usage: cargo xtask <run [--release] | test | release | site [--release]>");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("\nxtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root().join(p) })
+        .unwrap_or_else(|| root().join("target"))
+}
+
+fn site_dir() -> PathBuf {
+    target_dir().join("site")
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn sh(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().with_context(|| format!("could not start {shown}"))?;
+    if !status.success() {
+        bail!("command failed ({status}): {shown}");
+    }
+    Ok(())
+}
+
+fn ok(cmd: &mut Command) -> bool {
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    cmd.output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+struct Timer(Vec<(String, f64)>);
+
+impl Timer {
+    fn step<T>(&mut self, name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        println!("\n==> {name}");
+        let start = Instant::now();
+        let r = f();
+        let secs = start.elapsed().as_secs_f64();
+        self.0.push((name.to_string(), secs));
+        println!("<== {name}: {secs:.1}s");
+        r
+    }
+
+    fn report(&self) {
+        println!("\nstep timings:");
+        for (name, secs) in &self.0 {
+            println!("  {secs:>7.1}s  {name}");
+        }
+        println!("  {:>7.1}s  total", self.0.iter().map(|s| s.1).sum::<f64>());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+// ---------------------------------------------------------------------------------------------
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        println!("installing the {WASM_TARGET} target");
+        sh(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    Ok(())
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    println!("installing Debian packages: {}", packages.join(" "));
+    sh(Command::new("apt-get").arg("update").arg("-q"))?;
+    sh(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn ensure_browser_tools() -> Result<()> {
+    let mut missing = vec![];
+    if !Path::new("/usr/bin/chromium").exists() {
+        missing.push("chromium");
+    }
+    if !ok(Command::new("npm").arg("--version")) {
+        missing.extend(["nodejs", "npm"]);
+    }
+    if !missing.is_empty() {
+        apt_install(&missing)?;
+    }
+    let e2e = root().join("end2end");
+    let lock = e2e.join("package-lock.json");
+    let marker = e2e.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&marker)) {
+        (Ok(l), Ok(m)) => m.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if !fresh {
+        sh(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&e2e))?;
+    }
+    Ok(())
+}
+
+/// The PostgreSQL URL the integration tests use (a fresh database is created per test).
+fn postgres_url() -> String {
+    std::env::var("LICENSEDESK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn ensure_postgres() -> Result<()> {
+    let ready = || ok(Command::new("pg_isready").args(["-h", "127.0.0.1", "-p", "5432"]));
+    if ready() {
+        return Ok(());
+    }
+    let versions: Vec<String> = std::fs::read_dir("/etc/postgresql")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(version) = versions.first() else {
+        bail!(
+            "PostgreSQL is not installed and not reachable on 127.0.0.1:5432; install it or set \
+             LICENSEDESK_TEST_POSTGRES to a server where the tests may create databases"
+        );
+    };
+    println!("starting the local PostgreSQL {version} cluster");
+    sh(Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", version, "main", "start"]))?;
+    for _ in 0..30 {
+        if ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    bail!("PostgreSQL did not become ready")
+}
+
+/// Drops databases left behind by earlier test runs.
+fn drop_old_test_databases() {
+    let url = postgres_url();
+    let Some(list) = output(Command::new("psql").args([
+        &url,
+        "-Atc",
+        "SELECT datname FROM pg_database WHERE datname LIKE 'ld\\_test\\_%'",
+    ])) else {
+        return;
+    };
+    for name in list.lines().filter(|l| !l.is_empty()) {
+        let _ = ok(Command::new("psql").args([&url, "-c", &format!("DROP DATABASE IF EXISTS \"{name}\"")]));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building
+// ---------------------------------------------------------------------------------------------
+
+fn short_hash(bytes: &[&[u8]]) -> String {
+    let mut h = Sha256::new();
+    for b in bytes {
+        h.update(b);
+    }
+    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn compress(path: &Path) -> Result<()> {
+    let data = std::fs::read(path)?;
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        w.write_all(&data)?;
+    }
+    std::fs::write(format!("{}.br", path.display()), br)?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&data)?;
+    std::fs::write(format!("{}.gz", path.display()), gz.finish()?)?;
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the browser assets into `<target>/site/pkg` with content-hashed names.
+fn site(release: bool) -> Result<PathBuf> {
+    ensure_wasm_target()?;
+    let profile = if release { "wasm-release" } else { "dev" };
+    sh(cargo()
+        .args(["build", "--locked", "-p", "frontend", "--target", WASM_TARGET, "--profile", profile]))?;
+    let profile_dir = if release { "wasm-release" } else { "debug" };
+    let wasm_in = target_dir()
+        .join(WASM_TARGET)
+        .join(profile_dir)
+        .join("frontend.wasm");
+    let staging = target_dir().join("site-staging");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm_in)
+        .out_name("licensedesk")
+        .web(true)?
+        .typescript(false)
+        .remove_name_section(release)
+        .remove_producers_section(release)
+        .generate(&staging)
+        .map_err(|e| anyhow::anyhow!("wasm-bindgen: {e:#}"))?;
+
+    let js = std::fs::read(staging.join("licensedesk.js"))?;
+    let wasm = std::fs::read(staging.join("licensedesk_bg.wasm"))?;
+    let hash = short_hash(&[&js, &wasm]);
+
+    let mut css = String::new();
+    let mut styles: Vec<PathBuf> = std::fs::read_dir(root().join("style"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "css"))
+        .collect();
+    styles.sort();
+    for s in &styles {
+        css.push_str(&std::fs::read_to_string(s)?);
+        css.push('\n');
+    }
+    let css_hash = short_hash(&[css.as_bytes()]);
+
+    let site = site_dir();
+    let pkg = site.join("pkg");
+    let _ = std::fs::remove_dir_all(&site);
+    std::fs::create_dir_all(&pkg)?;
+    let js_out = pkg.join(format!("licensedesk-{hash}.js"));
+    let wasm_out = pkg.join(format!("licensedesk-{hash}_bg.wasm"));
+    let css_out = pkg.join(format!("licensedesk-{css_hash}.css"));
+    std::fs::write(&js_out, &js)?;
+    std::fs::write(&wasm_out, &wasm)?;
+    std::fs::write(&css_out, css)?;
+    if staging.join("snippets").exists() {
+        copy_dir(&staging.join("snippets"), &pkg.join("snippets"))?;
+    }
+    if release {
+        for f in [&js_out, &wasm_out, &css_out] {
+            compress(f)?;
+        }
+    }
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "site: wasm {} KB{}, js {} KB, css {} KB",
+        size(&wasm_out) / 1024,
+        if release {
+            format!(" ({} KB brotli)", size(Path::new(&format!("{}.br", wasm_out.display()))) / 1024)
+        } else {
+            String::new()
+        },
+        size(&js_out) / 1024,
+        size(&css_out) / 1024
+    );
+    Ok(site)
+}
+
+/// Builds the site and the server; returns the binary's path.
+fn build(release: bool) -> Result<PathBuf> {
+    let site = site(release)?;
+    let mut cmd = cargo();
+    cmd.args(["build", "--locked", "-p", "licensedesk"])
+        .env("LICENSEDESK_SITE_DIR", &site);
+    if release {
+        cmd.args(["--release", "--features", "embed"]);
+    }
+    sh(&mut cmd)?;
+    Ok(target_dir()
+        .join(if release { "release" } else { "debug" })
+        .join("licensedesk"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+fn run(release: bool) -> Result<()> {
+    let bin = build(release)?;
+    let demo_dir = target_dir().join("demo");
+    std::fs::create_dir_all(&demo_dir)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(demo_dir.join(format!("licensedesk-demo.db{suffix}")));
+    }
+    let db = format!("sqlite://{}", demo_dir.join("licensedesk-demo.db").display());
+    println!("\nstarting LicenseDesk with the demo organization (Ctrl+C stops it)\n");
+    sh(Command::new(bin)
+        .args(["serve", "--demo", "--database-url", &db])
+        .env("LICENSEDESK_SITE_DIR", site_dir()))
+}
+
+fn test() -> Result<()> {
+    let mut t = Timer(vec![]);
+    t.step("install missing tools", || {
+        ensure_wasm_target()?;
+        ensure_browser_tools()?;
+        ensure_postgres()
+    })?;
+    t.step("cargo fmt --check", || {
+        sh(cargo().args(["fmt", "--all", "--", "--check"]))
+    })?;
+    t.step("clippy (server, app with ssr, xtask)", || {
+        sh(cargo().args([
+            "clippy", "--locked", "-p", "licensedesk", "-p", "app", "-p", "xtask", "--all-targets",
+            "--", "-D", "warnings",
+        ]))
+    })?;
+    t.step("clippy (frontend and app with hydrate, wasm32)", || {
+        sh(cargo().args([
+            "clippy", "--locked", "-p", "frontend", "--target", WASM_TARGET, "--", "-D", "warnings",
+        ]))
+    })?;
+    t.step("unit and integration tests on SQLite", || {
+        sh(cargo().args(["test", "--locked", "-p", "licensedesk", "-p", "app", "-p", "xtask"]))
+    })?;
+    t.step("integration tests on PostgreSQL", || {
+        drop_old_test_databases();
+        sh(cargo()
+            .args(["test", "--locked", "-p", "licensedesk", "--tests"])
+            .env("LICENSEDESK_TEST_DATABASE", postgres_url()))
+    })?;
+    let bin = t.step("release build (one binary, site embedded)", || build(true))?;
+    t.step("Playwright in headless Chromium against the release binary", || {
+        sh(Command::new("npx")
+            .args(["playwright", "test"])
+            .current_dir(root().join("end2end"))
+            .env("LICENSEDESK_BIN", &bin))
+    })?;
+    t.report();
+    println!("\nall checks passed");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_16_hex_digits() {
+        let h = short_hash(&[b"abc"]);
+        assert_eq!(h.len(), 16);
+        assert!(h.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(h, short_hash(&[b"abd"]));
+    }
+}
