@@ -286,7 +286,7 @@ pub const EN: Texts = Texts {
     filter_text: "Contains",
     filter_apply: "Filter",
     filter_clear: "Clear filters",
-    col_when: "When",
+    col_when: "When (UTC)",
     col_actor: "Admin",
     col_action: "Action",
     col_target: "Target",

@@ -12,7 +12,6 @@ pub fn ConfirmDialog(
     /// Body and the confirming form (usually an `ActionForm` whose submit button confirms).
     children: ChildrenFn,
 ) -> impl IntoView {
-    let t = use_texts();
     let dialog = NodeRef::<Dialog>::new();
     Effect::new(move |_| {
         let want = open.get();
@@ -34,11 +33,20 @@ pub fn ConfirmDialog(
         >
             <h2 id=title_id>{move || title.get()}</h2>
             {children()}
-            <div class="dialog-actions">
-                <button type="button" class="secondary" on:click=move |_| open.set(false)>
-                    {t.cancel}
-                </button>
-            </div>
         </dialog>
+    }
+}
+
+/// The dialog's action row: Cancel (closes) and the caller's confirming submit button.
+#[component]
+pub fn DialogActions(open: RwSignal<bool>, children: Children) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <div class="dialog-actions">
+            <button type="button" class="secondary" on:click=move |_| open.set(false)>
+                {t.cancel}
+            </button>
+            {children()}
+        </div>
     }
 }

@@ -6,7 +6,7 @@ pub mod status;
 pub mod table;
 pub mod toast;
 
-pub use dialog::ConfirmDialog;
+pub use dialog::{ConfirmDialog, DialogActions};
 pub use form::{Field, FormError, field_error};
 pub use status::{ErrorView, Forbidden, NotFound};
 pub use table::{Column, DataTable, Pager};

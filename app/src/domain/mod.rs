@@ -11,11 +11,40 @@ use serde::{Deserialize, Serialize};
 
 /// Formats a UNIX timestamp (seconds, UTC) the way every page shows times.
 pub fn format_time(unix: i64) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| t.format(&fmt).ok())
         .unwrap_or_else(|| "—".to_string())
+}
+
+/// A readable form of an audit entry's before/after JSON: `role: reader → global_admin`.
+pub fn describe_change(before: Option<&str>, after: Option<&str>) -> String {
+    use serde_json::{Map, Value};
+    let parse = |s: Option<&str>| -> Map<String, Value> {
+        s.and_then(|s| serde_json::from_str::<Value>(s).ok())
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+    };
+    let show = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "—".to_string(),
+        other => other.to_string(),
+    };
+    let (b, a) = (parse(before), parse(after));
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .map(|k| match (b.get(k), a.get(k)) {
+            (Some(x), Some(y)) if x == y => format!("{k}: {}", show(y)),
+            (Some(x), Some(y)) => format!("{k}: {} → {}", show(x), show(y)),
+            (None, Some(y)) => format!("{k}: {}", show(y)),
+            (Some(x), None) => format!("{k}: {} → —", show(x)),
+            (None, None) => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// The signed-in administrator as the pages see them.
@@ -79,4 +108,27 @@ pub struct Page<T> {
 pub struct SetupStatus {
     pub needs_setup: bool,
     pub org_name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_descriptions() {
+        assert_eq!(
+            describe_change(Some(r#"{"role":"reader"}"#), Some(r#"{"role":"global_admin"}"#)),
+            "role: reader → global_admin"
+        );
+        assert_eq!(
+            describe_change(None, Some(r#"{"username":"ada","enabled":true}"#)),
+            "enabled: true · username: ada"
+        );
+        assert_eq!(describe_change(None, None), "");
+    }
+
+    #[test]
+    fn times_are_utc_minutes() {
+        assert_eq!(format_time(0), "1970-01-01 00:00");
+    }
 }

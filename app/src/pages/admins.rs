@@ -3,7 +3,7 @@
 use crate::api::{AddAdmin, ChangeRole, ResetPassword, SetAdminEnabled, list_admins};
 use crate::components::table::use_sort;
 use crate::components::{
-    Column, ConfirmDialog, DataTable, ErrorView, Field, FormError, field_error, use_toasts,
+    Column, ConfirmDialog, DataTable, DialogActions, ErrorView, Field, FormError, field_error, use_toasts,
 };
 use crate::domain::{AdminView, ApiError, Me, Role, format_time};
 use crate::i18n::{fill, use_texts};
@@ -110,11 +110,9 @@ pub fn AdminsPage() -> impl IntoView {
 
     let columns = StoredValue::new(vec![
         Column::sortable("name", t.col_name),
-        Column::sortable("username", t.col_username),
         Column::sortable("role", t.col_role),
         Column::sortable("status", t.col_status),
         Column::sortable("last_sign_in", t.col_last_sign_in),
-        Column::sortable("created", t.col_created),
         Column::new("actions", t.col_actions),
     ]);
     let add_value = add.value();
@@ -176,7 +174,9 @@ pub fn AdminsPage() -> impl IntoView {
                 <input type="hidden" name="id" value=move || target.get().0 />
                 <input type="hidden" name="enabled" value="false" />
                 <p>{move || fill(t.confirm_disable_body, target.get().1)}</p>
-                <button type="submit" class="danger">{t.disable}</button>
+                <DialogActions open=disable_open>
+                    <button type="submit" class="danger">{t.disable}</button>
+                </DialogActions>
             </ActionForm>
         </ConfirmDialog>
 
@@ -185,7 +185,9 @@ pub fn AdminsPage() -> impl IntoView {
                 <input type="hidden" name="id" value=move || target.get().0 />
                 <Field label=t.new_password name="password" kind="password" autocomplete="new-password" required=true hint=t.password_hint error=field_error(reset_value, "password") />
                 <FormError value=reset_value />
-                <button type="submit" class="primary">{t.reset_password}</button>
+                <DialogActions open=reset_open>
+                    <button type="submit" class="primary">{t.reset_password}</button>
+                </DialogActions>
             </ActionForm>
         </ConfirmDialog>
     }
@@ -208,11 +210,11 @@ fn AdminRow(
     let select_id = format!("role-{id}");
     view! {
         <tr data-admin=admin.username.clone()>
-            <td>
-                {admin.display_name.clone()}
+            <td class="nowrap">
+                <span class="primary-text">{admin.display_name.clone()}</span>
                 {(id == my_id).then(|| view! { " " <span class="muted">{t.you}</span> })}
+                <span class="secondary-text">{admin.username.clone()}</span>
             </td>
-            <td>{admin.username.clone()}</td>
             <td>
                 <ActionForm action=change attr:class="inline">
                     <input type="hidden" name="id" value=id />
@@ -228,8 +230,7 @@ fn AdminRow(
                     view! { <span class="pill off">{t.disabled}</span> }.into_any()
                 }}
             </td>
-            <td>{admin.last_sign_in_at.map(format_time).unwrap_or_else(|| t.never.to_string())}</td>
-            <td>{format_time(admin.created_at)}</td>
+            <td class="time">{admin.last_sign_in_at.map(format_time).unwrap_or_else(|| t.never.to_string())}</td>
             <td class="actions">
                 {if admin.enabled {
                     view! {

@@ -2,7 +2,7 @@
 
 use crate::api::list_audit;
 use crate::components::{Column, DataTable, ErrorView, Pager};
-use crate::domain::{AuditFilter, format_time};
+use crate::domain::{AuditFilter, describe_change, format_time};
 use crate::i18n::use_texts;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -77,15 +77,10 @@ pub fn AuditPage() -> impl IntoView {
                             .items
                             .into_iter()
                             .map(|e| {
-                                let change = match (&e.before, &e.after) {
-                                    (Some(b), Some(a)) => format!("{b} → {a}"),
-                                    (None, Some(a)) => a.clone(),
-                                    (Some(b), None) => format!("{b} → —"),
-                                    (None, None) => String::new(),
-                                };
+                                let change = describe_change(e.before.as_deref(), e.after.as_deref());
                                 view! {
                                     <tr>
-                                        <td class="nowrap">{format_time(e.at)}</td>
+                                        <td class="time">{format_time(e.at)}</td>
                                         <td>{e.actor.unwrap_or_else(|| t.system_actor.to_string())}</td>
                                         <td><code>{e.action}</code></td>
                                         <td>{e.target.unwrap_or_default()}</td>
