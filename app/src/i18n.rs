@@ -340,14 +340,20 @@ mod tests {
 
     #[test]
     fn accept_language() {
-        assert_eq!(Lang::from_accept_language("nl-NL,nl;q=0.9,en;q=0.8"), Lang::Nl);
+        assert_eq!(
+            Lang::from_accept_language("nl-NL,nl;q=0.9,en;q=0.8"),
+            Lang::Nl
+        );
         assert_eq!(Lang::from_accept_language("de-DE,en-US;q=0.7"), Lang::En);
         assert_eq!(Lang::from_accept_language(""), Lang::En);
     }
 
     #[test]
     fn fill_replaces_placeholder() {
-        assert_eq!(fill(EN.confirm_disable_body, "Ada").split(' ').next(), Some("Ada"));
+        assert_eq!(
+            fill(EN.confirm_disable_body, "Ada").split(' ').next(),
+            Some("Ada")
+        );
     }
 
     /// What the mechanism puts into the WASM binary: the string bytes of both tables plus one
@@ -368,6 +374,9 @@ mod tests {
             "i18n payload: {} keys, EN strings {en_bytes} B, NL-only strings {nl_only} B, tables {tables} B",
             en.len()
         );
-        assert!(en.iter().all(|s| !s.is_empty()), "every English text is filled in");
+        assert!(
+            en.iter().all(|s| !s.is_empty()),
+            "every English text is filled in"
+        );
     }
 }

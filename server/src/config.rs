@@ -131,7 +131,9 @@ impl DatabaseUrl {
 impl std::str::FromStr for DatabaseUrl {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.starts_with("sqlite:") || s.starts_with("postgres://") || s.starts_with("postgresql://")
+        if s.starts_with("sqlite:")
+            || s.starts_with("postgres://")
+            || s.starts_with("postgresql://")
         {
             Ok(DatabaseUrl(s.to_string()))
         } else {

@@ -259,7 +259,10 @@ impl Services {
     }
 
     async fn load_admin_locked(&self, tx: &mut Tx, id: i64) -> Result<AdminRow, ApiError> {
-        let sql = format!("SELECT {ADMIN_COLUMNS} FROM admins WHERE id = $1{}", self.db.for_update());
+        let sql = format!(
+            "SELECT {ADMIN_COLUMNS} FROM admins WHERE id = $1{}",
+            self.db.for_update()
+        );
         sqlx::query_as::<_, AdminRow>(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut **tx)
@@ -410,7 +413,13 @@ impl Backend for Services {
             .bind(now.to_string())
             .execute(&mut *tx)
             .await
-            .map_err(|e| if is_unique_violation(&e) { closed() } else { internal(e) })?;
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    closed()
+                } else {
+                    internal(e)
+                }
+            })?;
         sqlx::query("INSERT INTO settings (key, value) VALUES ('org_name', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(org_name.clone())
             .execute(&mut *tx)
@@ -418,7 +427,14 @@ impl Backend for Services {
             .map_err(internal)?;
         let who = who_anonymous(caller, Some(username.clone()));
         let id = self
-            .insert_admin(&mut tx, &who, &username, &display_name, Role::GlobalAdmin, &hash)
+            .insert_admin(
+                &mut tx,
+                &who,
+                &username,
+                &display_name,
+                Role::GlobalAdmin,
+                &hash,
+            )
             .await?;
         audit::record(
             &mut tx,
@@ -465,13 +481,12 @@ impl Backend for Services {
                 retry_after_secs: wait,
             });
         }
-        let row: Option<(i64, String, i64)> = sqlx::query_as(
-            "SELECT id, password_hash, enabled FROM admins WHERE username = $1",
-        )
-        .bind(name.clone())
-        .fetch_optional(&self.db.pool)
-        .await
-        .map_err(internal)?;
+        let row: Option<(i64, String, i64)> =
+            sqlx::query_as("SELECT id, password_hash, enabled FROM admins WHERE username = $1")
+                .bind(name.clone())
+                .fetch_optional(&self.db.pool)
+                .await
+                .map_err(internal)?;
         let verified =
             auth::verify_password(password.to_string(), row.as_ref().map(|r| r.1.clone())).await;
         let now = self.now();
@@ -541,9 +556,14 @@ impl Backend for Services {
                 .await
                 .map_err(internal)?;
         }
-        audit::record(&mut tx, self.now(), &who_of(actor), Entry::new("auth.sign_out"))
-            .await
-            .map_err(internal)?;
+        audit::record(
+            &mut tx,
+            self.now(),
+            &who_of(actor),
+            Entry::new("auth.sign_out"),
+        )
+        .await
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         Ok(self.clear_session_cookie())
     }
@@ -577,7 +597,9 @@ impl Backend for Services {
     }
 
     async fn add_admin(&self, actor: &Actor, input: NewAdmin) -> Result<(), ApiError> {
-        self.create_admin(&who_of(actor), input, None).await.map(|_| ())
+        self.create_admin(&who_of(actor), input, None)
+            .await
+            .map(|_| ())
     }
 
     async fn change_role(&self, actor: &Actor, id: i64, role: &str) -> Result<(), ApiError> {
@@ -655,22 +677,21 @@ impl Backend for Services {
             &mut tx,
             self.now(),
             &who_of(actor),
-            Entry::new(if enabled { "admin.enabled" } else { "admin.disabled" })
-                .target("admin", id, target.username.clone())
-                .before(json!({"enabled": before["enabled"]}))
-                .after(json!({"enabled": enabled})),
+            Entry::new(if enabled {
+                "admin.enabled"
+            } else {
+                "admin.disabled"
+            })
+            .target("admin", id, target.username.clone())
+            .before(json!({"enabled": before["enabled"]}))
+            .after(json!({"enabled": enabled})),
         )
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)
     }
 
-    async fn reset_password(
-        &self,
-        actor: &Actor,
-        id: i64,
-        password: &str,
-    ) -> Result<(), ApiError> {
+    async fn reset_password(&self, actor: &Actor, id: i64, password: &str) -> Result<(), ApiError> {
         let password = validate::new_password(password, "password")?;
         let hash = auth::hash_password(password).await.map_err(internal)?;
         let mut tx = self.db.begin_write().await.map_err(internal)?;
@@ -732,7 +753,11 @@ impl Backend for Services {
             ));
         }
         let before = filter.before_id.unwrap_or(i64::MAX);
-        sql.push_str(&format!(" AND id < {} ORDER BY id DESC LIMIT {}", before, PAGE + 1));
+        sql.push_str(&format!(
+            " AND id < {} ORDER BY id DESC LIMIT {}",
+            before,
+            PAGE + 1
+        ));
         let mut query = sqlx::query_as::<
             _,
             (

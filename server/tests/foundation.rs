@@ -43,13 +43,22 @@ async fn setup_sign_in_role_enforcement_sign_out() {
     let reader = app.admin_with_role(&grace, "rita", "reader").await;
     let licenses = app.admin_with_role(&grace, "lars", "license_admin").await;
     let billing = app.admin_with_role(&grace, "bea", "billing_admin").await;
-    for (who, name) in [(&reader, "reader"), (&licenses, "license"), (&billing, "billing")] {
+    for (who, name) in [
+        (&reader, "reader"),
+        (&licenses, "license"),
+        (&billing, "billing"),
+    ] {
         let (code, _) = who.call("admins_list", &[]).await;
         assert_eq!(code, StatusCode::FORBIDDEN, "{name} must not list admins");
         let (code, _) = who
             .call(
                 "admins_add",
-                &[("username", "x1"), ("display_name", "x"), ("role", "global_admin"), ("password", PASSWORD)],
+                &[
+                    ("username", "x1"),
+                    ("display_name", "x"),
+                    ("role", "global_admin"),
+                    ("password", PASSWORD),
+                ],
             )
             .await;
         assert_eq!(code, StatusCode::FORBIDDEN, "{name} must not add admins");
@@ -59,10 +68,16 @@ async fn setup_sign_in_role_enforcement_sign_out() {
     let (code, list) = grace.call_json("admins_list", &[]).await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 4);
-    assert!(!list.to_string().contains("argon2"), "no password hash leaves the server");
+    assert!(
+        !list.to_string().contains("argon2"),
+        "no password hash leaves the server"
+    );
 
     // Pages: 403 for a Reader on Settings, 200 for the Global admin.
-    assert_eq!(reader.get("/settings/admins").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        reader.get("/settings/admins").await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(grace.get("/settings/admins").await.status(), StatusCode::OK);
 
     // Sign-out ends the session on the server.
@@ -70,11 +85,22 @@ async fn setup_sign_in_role_enforcement_sign_out() {
     assert!(code.is_success() || code.is_redirection());
     let (_, me) = reader.call_json("me", &[]).await;
     assert_eq!(me, json!(null));
-    assert_eq!(reader.call("audit_list", &[]).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reader.call("audit_list", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     let actions = app.audit_actions().await;
-    for expected in ["setup.completed", "admin.created", "auth.sign_in", "auth.sign_out"] {
-        assert!(actions.iter().any(|a| a == expected), "audit has {expected}: {actions:?}");
+    for expected in [
+        "setup.completed",
+        "admin.created",
+        "auth.sign_in",
+        "auth.sign_out",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "audit has {expected}: {actions:?}"
+        );
     }
 }
 
@@ -86,7 +112,10 @@ async fn anonymous_pages_redirect_to_sign_in_and_unknown_pages_are_404() {
     let res = anon.get("/settings/admins").await;
     assert!(res.status().is_redirection(), "{}", res.status());
     assert_eq!(res.headers()["location"], "/login");
-    assert_eq!(anon.get("/no/such/page").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        anon.get("/no/such/page").await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(anon.get("/login").await.status(), StatusCode::OK);
     assert_eq!(anon.get("/healthz").await.status(), StatusCode::OK);
     assert_eq!(anon.get("/readyz").await.status(), StatusCode::OK);
@@ -121,7 +150,10 @@ async fn sign_in_is_throttled_per_account_and_per_address() {
     app.admin_with_role(&grace, "rita", "reader").await;
     let c = app.client();
     for _ in 0..5 {
-        assert_eq!(c.sign_in("grace", "wrong").await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            c.sign_in("grace", "wrong").await.0,
+            StatusCode::UNAUTHORIZED
+        );
     }
     // The sixth attempt is refused before the password is even checked — also the right one.
     let res = c
@@ -132,11 +164,20 @@ async fn sign_in_is_throttled_per_account_and_per_address() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=900).contains(&retry), "retry-after {retry}");
     // Another account from the same address is not locked by the account limit.
     assert!(!c.sign_in("rita", PASSWORD).await.0.is_client_error());
-    assert!(app.audit_actions().await.iter().any(|a| a == "auth.sign_in_throttled"));
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .any(|a| a == "auth.sign_in_throttled")
+    );
 
     // After the window the account may sign in again.
     app.clock.advance(15 * 60 + 1);
@@ -144,9 +185,15 @@ async fn sign_in_is_throttled_per_account_and_per_address() {
 
     // Per address: 20 failures across many account names lock the address.
     for i in 0..20 {
-        assert_eq!(c.sign_in(&format!("guess{i}"), "wrong").await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            c.sign_in(&format!("guess{i}"), "wrong").await.0,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(c.sign_in("rita", PASSWORD).await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        c.sign_in("rita", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test]
@@ -157,21 +204,37 @@ async fn cross_site_posts_are_refused() {
         let mut req = grace
             .http
             .post(format!("{}/api/admins_add", grace.base))
-            .form(&[("username", "csrf1"), ("display_name", "x"), ("role", "global_admin"), ("password", PASSWORD)]);
+            .form(&[
+                ("username", "csrf1"),
+                ("display_name", "x"),
+                ("role", "global_admin"),
+                ("password", PASSWORD),
+            ]);
         for (k, v) in headers {
             req = req.header(k, v);
         }
         req.send()
     };
-    let res = attempt(vec![("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")])
+    let res = attempt(vec![
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = attempt(vec![("origin", "https://evil.example")])
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = attempt(vec![("origin", "https://evil.example")]).await.unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.services.admin_count().await.unwrap(), 1, "nothing was created");
+    assert_eq!(
+        app.services.admin_count().await.unwrap(),
+        1,
+        "nothing was created"
+    );
     // The same request from the portal's own pages succeeds.
-    let res = attempt(vec![("sec-fetch-site", "same-origin")]).await.unwrap();
+    let res = attempt(vec![("sec-fetch-site", "same-origin")])
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.services.admin_count().await.unwrap(), 2);
 }
@@ -199,11 +262,18 @@ async fn every_server_function_refuses_anonymous_callers() {
             public_seen.push(path.clone());
             assert_ne!(status, StatusCode::UNAUTHORIZED, "public {path} answers");
         } else {
-            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} must refuse anonymous callers");
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} must refuse anonymous callers"
+            );
         }
     }
     public_seen.sort();
-    let mut expected: Vec<String> = app::api::PUBLIC_ENDPOINTS.iter().map(|s| s.to_string()).collect();
+    let mut expected: Vec<String> = app::api::PUBLIC_ENDPOINTS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     expected.sort();
     assert_eq!(public_seen, expected, "every public endpoint exists");
     // And signed in, the guard lets calls through to the function's own role check.
@@ -218,11 +288,17 @@ async fn the_last_global_admin_cannot_be_disabled_or_demoted() {
     let grace_id = me["id"].as_i64().unwrap().to_string();
 
     let (code, body) = grace
-        .call_json("admins_change_role", &[("id", &grace_id), ("role", "reader")])
+        .call_json(
+            "admins_change_role",
+            &[("id", &grace_id), ("role", "reader")],
+        )
         .await;
     assert_eq!(code, StatusCode::CONFLICT, "{body}");
     let (code, _) = grace
-        .call_json("admins_set_enabled", &[("id", &grace_id), ("enabled", "false")])
+        .call_json(
+            "admins_set_enabled",
+            &[("id", &grace_id), ("enabled", "false")],
+        )
         .await;
     assert_eq!(code, StatusCode::CONFLICT);
 
@@ -231,11 +307,17 @@ async fn the_last_global_admin_cannot_be_disabled_or_demoted() {
     let (_, alan_me) = alan.call_json("me", &[]).await;
     let alan_id = alan_me["id"].as_i64().unwrap().to_string();
     let (code, _) = alan
-        .call("admins_change_role", &[("id", &grace_id), ("role", "reader")])
+        .call(
+            "admins_change_role",
+            &[("id", &grace_id), ("role", "reader")],
+        )
         .await;
     assert_eq!(code, StatusCode::OK);
     let (code, _) = alan
-        .call("admins_set_enabled", &[("id", &alan_id), ("enabled", "false")])
+        .call(
+            "admins_set_enabled",
+            &[("id", &alan_id), ("enabled", "false")],
+        )
         .await;
     assert_eq!(code, StatusCode::CONFLICT);
     let globals: i64 = sqlx::query_scalar(
@@ -246,8 +328,13 @@ async fn the_last_global_admin_cannot_be_disabled_or_demoted() {
     .unwrap();
     assert_eq!(globals, 1);
     // The role change took effect at once: grace is a Reader now.
-    assert_eq!(grace.call("admins_list", &[]).await.0, StatusCode::FORBIDDEN);
-    let (_, audit) = alan.call_json("audit_list", &[("action", "admin.role_changed")]).await;
+    assert_eq!(
+        grace.call("admins_list", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (_, audit) = alan
+        .call_json("audit_list", &[("action", "admin.role_changed")])
+        .await;
     let item = &audit["items"][0];
     assert_eq!(item["before"], r#"{"role":"global_admin"}"#);
     assert_eq!(item["after"], r#"{"role":"reader"}"#);
@@ -299,28 +386,61 @@ async fn disabling_or_resetting_ends_the_admins_sessions() {
         .to_string();
     assert_eq!(rita.call("audit_list", &[]).await.0, StatusCode::OK);
     assert_eq!(
-        grace.call("admins_set_enabled", &[("id", &rita_id), ("enabled", "false")]).await.0,
+        grace
+            .call(
+                "admins_set_enabled",
+                &[("id", &rita_id), ("enabled", "false")]
+            )
+            .await
+            .0,
         StatusCode::OK
     );
-    assert_eq!(rita.call("audit_list", &[]).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(rita.sign_in("rita", PASSWORD).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        rita.call("audit_list", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        rita.sign_in("rita", PASSWORD).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     assert_eq!(
-        grace.call("admins_set_enabled", &[("id", &rita_id), ("enabled", "true")]).await.0,
+        grace
+            .call(
+                "admins_set_enabled",
+                &[("id", &rita_id), ("enabled", "true")]
+            )
+            .await
+            .0,
         StatusCode::OK
     );
     assert!(!rita.sign_in("rita", PASSWORD).await.0.is_client_error());
     let (code, body) = grace
-        .call_json("admins_reset_password", &[("id", &rita_id), ("password", "short")])
+        .call_json(
+            "admins_reset_password",
+            &[("id", &rita_id), ("password", "short")],
+        )
         .await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["Invalid"]["field"], "password");
     let (code, _) = grace
-        .call("admins_reset_password", &[("id", &rita_id), ("password", "a brand new passphrase")])
+        .call(
+            "admins_reset_password",
+            &[("id", &rita_id), ("password", "a brand new passphrase")],
+        )
         .await;
     assert_eq!(code, StatusCode::OK);
-    assert_eq!(rita.call("audit_list", &[]).await.0, StatusCode::UNAUTHORIZED);
-    assert!(!rita.sign_in("rita", "a brand new passphrase").await.0.is_client_error());
+    assert_eq!(
+        rita.call("audit_list", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        !rita
+            .sign_in("rita", "a brand new passphrase")
+            .await
+            .0
+            .is_client_error()
+    );
     // The admin who reset it stays signed in.
     assert_eq!(grace.call("admins_list", &[]).await.0, StatusCode::OK);
 }
@@ -332,7 +452,10 @@ async fn sessions_expire_when_idle_and_after_the_absolute_limit() {
     app.clock.advance(29 * 60);
     assert_eq!(grace.call("admins_list", &[]).await.0, StatusCode::OK);
     app.clock.advance(31 * 60);
-    assert_eq!(grace.call("admins_list", &[]).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        grace.call("admins_list", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Active all day: still signed out once 12 hours have passed since sign-in.
     assert!(!grace.sign_in("grace", PASSWORD).await.0.is_client_error());
@@ -341,7 +464,10 @@ async fn sessions_expire_when_idle_and_after_the_absolute_limit() {
         app.clock.advance(20 * 60);
     }
     app.clock.advance(1);
-    assert_eq!(grace.call("admins_list", &[]).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        grace.call("admins_list", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -360,7 +486,12 @@ async fn bad_admin_input_names_the_field_and_stores_nothing() {
         let (code, body) = grace
             .call_json(
                 "admins_add",
-                &[("username", username), ("display_name", display), ("role", role), ("password", password)],
+                &[
+                    ("username", username),
+                    ("display_name", display),
+                    ("role", role),
+                    ("password", password),
+                ],
             )
             .await;
         assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{username}: {body}");
@@ -378,7 +509,9 @@ async fn the_audit_log_is_append_only_in_the_database() {
         .execute(&app.db().pool)
         .await;
     assert!(update.is_err(), "UPDATE must be refused");
-    let delete = sqlx::query("DELETE FROM audit_log").execute(&app.db().pool).await;
+    let delete = sqlx::query("DELETE FROM audit_log")
+        .execute(&app.db().pool)
+        .await;
     assert!(delete.is_err(), "DELETE must be refused");
     assert!(!app.audit_actions().await.is_empty());
 }
@@ -396,13 +529,18 @@ async fn audit_log_filters_and_pages() {
     }
     // Two simulated hours passed: sign in again.
     assert!(!grace.sign_in("grace", PASSWORD).await.0.is_client_error());
-    let (_, first) = grace.call_json("audit_list", &[("action", "auth.sign_in_failed")]).await;
+    let (_, first) = grace
+        .call_json("audit_list", &[("action", "auth.sign_in_failed")])
+        .await;
     let items = first["items"].as_array().unwrap();
     assert_eq!(items.len(), 50);
     assert!(items.iter().all(|i| i["action"] == "auth.sign_in_failed"));
     let next = first["next"].as_i64().unwrap().to_string();
     let (_, second) = grace
-        .call_json("audit_list", &[("action", "auth.sign_in_failed"), ("before_id", &next)])
+        .call_json(
+            "audit_list",
+            &[("action", "auth.sign_in_failed"), ("before_id", &next)],
+        )
         .await;
     assert_eq!(second["items"].as_array().unwrap().len(), 10);
     assert_eq!(second["next"], json!(null));

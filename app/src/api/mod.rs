@@ -2,7 +2,7 @@
 //! and authorises through [`ssr::authorize`] (or is on the short public list in
 //! [`PUBLIC_ENDPOINTS`]), calls the backend service, and maps the outcome to a status code.
 
-use crate::domain::{AdminView, ApiError, AuditEntry, AuditFilter, Me, Page, SetupStatus};
+use crate::domain::{AdminView, ApiError, AuditEntry, Me, Page, SetupStatus};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -10,7 +10,8 @@ pub mod ssr;
 
 /// Server functions that answer without a session. Everything else is refused for anonymous
 /// callers by the router (deny by default) *and* by its own authorisation call.
-pub const PUBLIC_ENDPOINTS: &[&str] = &["/api/setup_status", "/api/setup", "/api/sign_in", "/api/me"];
+pub const PUBLIC_ENDPOINTS: &[&str] =
+    &["/api/setup_status", "/api/setup", "/api/sign_in", "/api/me"];
 
 /// Is first-run setup still open? Public: the sign-in page needs it.
 #[server(endpoint = "setup_status")]
@@ -56,9 +57,7 @@ pub async fn setup(
 pub async fn sign_in(username: String, password: String) -> Result<(), ApiError> {
     use ssr::*;
     let result = async {
-        let signed_in = backend()?
-            .sign_in(&caller()?, &username, &password)
-            .await?;
+        let signed_in = backend()?.sign_in(&caller()?, &username, &password).await?;
         set_cookie(&signed_in.set_cookie);
         leptos_axum::redirect("/");
         Ok(())
@@ -165,7 +164,7 @@ pub async fn list_audit(
     use ssr::*;
     let result = async {
         authorize(crate::domain::Permission::Read)?;
-        let filter = AuditFilter {
+        let filter = crate::domain::AuditFilter {
             actor,
             action,
             text,

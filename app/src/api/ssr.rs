@@ -89,17 +89,15 @@ pub fn finish<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
                     .map(|v| v.contains("text/html"))
             })
             .unwrap_or(false);
-        if !form_post {
-            if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-                if let Ok(code) = http::StatusCode::from_u16(err.status()) {
-                    opts.set_status(code);
-                }
-                if let ApiError::TooManyRequests { retry_after_secs } = err {
-                    opts.insert_header(
-                        http::header::RETRY_AFTER,
-                        http::HeaderValue::from(*retry_after_secs),
-                    );
-                }
+        if let (false, Some(opts)) = (form_post, use_context::<leptos_axum::ResponseOptions>()) {
+            if let Ok(code) = http::StatusCode::from_u16(err.status()) {
+                opts.set_status(code);
+            }
+            if let ApiError::TooManyRequests { retry_after_secs } = err {
+                opts.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(*retry_after_secs),
+                );
             }
         }
     }
@@ -158,7 +156,6 @@ pub trait Backend: Send + Sync + 'static {
         id: i64,
         enabled: bool,
     ) -> Result<(), ApiError>;
-    async fn reset_password(&self, actor: &Actor, id: i64, password: &str)
-    -> Result<(), ApiError>;
+    async fn reset_password(&self, actor: &Actor, id: i64, password: &str) -> Result<(), ApiError>;
     async fn list_audit(&self, filter: AuditFilter) -> Result<Page<AuditEntry>, ApiError>;
 }

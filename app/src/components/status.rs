@@ -60,7 +60,7 @@ pub fn ErrorView(error: ApiError) -> impl IntoView {
                     <a class="button" href="/">{t.go_home}</a>
                 </section>
             }
-                .into_any()
+            .into_any()
         }
     }
 }

@@ -99,43 +99,46 @@ pub fn DataTable(
     let empty = empty.unwrap_or_else(|| t.table_empty.to_string());
     let headers = move || {
         columns
-        .iter()
-        .copied()
-        .map(|col| {
-            if !col.sortable {
-                return view! { <th scope="col">{col.label}</th> }.into_any();
-            }
-            let state = move || sort.map(|s| s.get()).filter(|(k, _)| k == col.key);
-            let aria = move || match state() {
-                Some((_, true)) => "descending",
-                Some((_, false)) => "ascending",
-                None => "none",
-            };
-            let href = move || {
-                let next_desc = matches!(state(), Some((_, false)));
-                href_with(&[
-                    ("sort", Some(col.key.to_string())),
-                    ("dir", Some(if next_desc { "desc" } else { "asc" }.to_string())),
-                    ("before", None),
-                    ("after", None),
-                ])
-            };
-            let arrow = move || match state() {
-                Some((_, true)) => " ↓",
-                Some((_, false)) => " ↑",
-                None => "",
-            };
-            view! {
-                <th scope="col" aria-sort=aria>
-                    <a class="sort" href=href title=format!("{} {}", t.sort_by, col.label)>
-                        {col.label}
-                        {arrow}
-                    </a>
-                </th>
-            }
-            .into_any()
-        })
-        .collect_view()
+            .iter()
+            .copied()
+            .map(|col| {
+                if !col.sortable {
+                    return view! { <th scope="col">{col.label}</th> }.into_any();
+                }
+                let state = move || sort.map(|s| s.get()).filter(|(k, _)| k == col.key);
+                let aria = move || match state() {
+                    Some((_, true)) => "descending",
+                    Some((_, false)) => "ascending",
+                    None => "none",
+                };
+                let href = move || {
+                    let next_desc = matches!(state(), Some((_, false)));
+                    href_with(&[
+                        ("sort", Some(col.key.to_string())),
+                        (
+                            "dir",
+                            Some(if next_desc { "desc" } else { "asc" }.to_string()),
+                        ),
+                        ("before", None),
+                        ("after", None),
+                    ])
+                };
+                let arrow = move || match state() {
+                    Some((_, true)) => " ↓",
+                    Some((_, false)) => " ↑",
+                    None => "",
+                };
+                view! {
+                    <th scope="col" aria-sort=aria>
+                        <a class="sort" href=href title=format!("{} {}", t.sort_by, col.label)>
+                            {col.label}
+                            {arrow}
+                        </a>
+                    </th>
+                }
+                .into_any()
+            })
+            .collect_view()
     };
     view! {
         <Show

@@ -1,8 +1,8 @@
 //! The error every server function returns. Messages are safe to show; causes stay in the log.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum ApiError {
@@ -73,11 +73,9 @@ impl FromServerFnError for ApiError {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
                 ApiError::BadRequest(m)
             }
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                ApiError::Internal {
-                    reference: "network".into(),
-                }
-            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => ApiError::Internal {
+                reference: "network".into(),
+            },
             _ => ApiError::Internal {
                 reference: "server-fn".into(),
             },

@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn change_descriptions() {
         assert_eq!(
-            describe_change(Some(r#"{"role":"reader"}"#), Some(r#"{"role":"global_admin"}"#)),
+            describe_change(
+                Some(r#"{"role":"reader"}"#),
+                Some(r#"{"role":"global_admin"}"#)
+            ),
             "role: reader → global_admin"
         );
         assert_eq!(

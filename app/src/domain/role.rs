@@ -48,10 +48,9 @@ impl Role {
                 permission,
                 P::Read | P::ManageStore | P::ManageAgreements | P::AssignLicenses
             ),
-            Role::UserAdmin => matches!(
-                permission,
-                P::Read | P::ManageDirectory | P::AssignLicenses
-            ),
+            Role::UserAdmin => {
+                matches!(permission, P::Read | P::ManageDirectory | P::AssignLicenses)
+            }
             Role::BillingAdmin => matches!(permission, P::Read | P::ManageBilling),
             Role::Reader => matches!(permission, P::Read),
         }
@@ -114,7 +113,10 @@ mod tests {
             .into_iter()
             .filter(|r| r.allows(Permission::AssignLicenses))
             .collect();
-        assert_eq!(may, [Role::GlobalAdmin, Role::LicenseAdmin, Role::UserAdmin]);
+        assert_eq!(
+            may,
+            [Role::GlobalAdmin, Role::LicenseAdmin, Role::UserAdmin]
+        );
         assert!(Role::BillingAdmin.allows(Permission::ManageBilling));
         assert!(!Role::LicenseAdmin.allows(Permission::ManageBilling));
     }

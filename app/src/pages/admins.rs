@@ -3,7 +3,8 @@
 use crate::api::{AddAdmin, ChangeRole, ResetPassword, SetAdminEnabled, list_admins};
 use crate::components::table::use_sort;
 use crate::components::{
-    Column, ConfirmDialog, DataTable, DialogActions, ErrorView, Field, FormError, field_error, use_toasts,
+    Column, ConfirmDialog, DataTable, DialogActions, ErrorView, Field, FormError, field_error,
+    use_toasts,
 };
 use crate::domain::{AdminView, ApiError, Me, Role, format_time};
 use crate::i18n::{fill, use_texts};
@@ -33,7 +34,10 @@ fn sort_admins(list: &mut [AdminView], key: &str, desc: bool) {
             "status" => a.enabled.cmp(&b.enabled),
             "last_sign_in" => a.last_sign_in_at.cmp(&b.last_sign_in_at),
             "created" => a.created_at.cmp(&b.created_at),
-            _ => a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()),
+            _ => a
+                .display_name
+                .to_lowercase()
+                .cmp(&b.display_name.to_lowercase()),
         };
         if desc { ord.reverse() } else { ord }
     });

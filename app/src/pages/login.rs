@@ -28,7 +28,10 @@ fn AuthCard(children: Children) -> impl IntoView {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let t = use_texts();
-    let state = Resource::new(|| (), |_| async { (get_setup_status().await, current_admin().await) });
+    let state = Resource::new(
+        || (),
+        |_| async { (get_setup_status().await, current_admin().await) },
+    );
     let action = ServerAction::<SignIn>::new();
     let value = action.value();
     view! {

@@ -127,7 +127,11 @@ pub async fn serve_pkg(
 
 pub async fn serve_favicon(headers: HeaderMap) -> Response {
     let etag = "\"ld-favicon-1\"";
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag)
+    {
         return StatusCode::NOT_MODIFIED.into_response();
     }
     (
@@ -148,12 +152,12 @@ fn serve(assets: &Assets, path: &str, headers: &HeaderMap) -> Response {
     let mut body = original;
     let mut encoding = None;
     for (name, ext) in [("br", "br"), ("gzip", "gz")] {
-        if accepts(headers, name) {
-            if let Some(compressed) = assets.get(&format!("{path}.{ext}")) {
-                body = compressed;
-                encoding = Some(name);
-                break;
-            }
+        if accepts(headers, name)
+            && let Some(compressed) = assets.get(&format!("{path}.{ext}"))
+        {
+            body = compressed;
+            encoding = Some(name);
+            break;
         }
     }
     let etag = {
@@ -170,7 +174,8 @@ fn serve(assets: &Assets, path: &str, headers: &HeaderMap) -> Response {
     let mut res_headers = HeaderMap::new();
     res_headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(mime.as_ref()).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(mime.as_ref())
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     res_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
@@ -180,7 +185,11 @@ fn serve(assets: &Assets, path: &str, headers: &HeaderMap) -> Response {
     if let Some(enc) = encoding {
         res_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(enc));
     }
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
         return (StatusCode::NOT_MODIFIED, res_headers).into_response();
     }
     (res_headers, body.into_owned()).into_response()
@@ -200,7 +209,10 @@ mod tests {
     #[test]
     fn accept_encoding() {
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate, br;q=0"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br;q=0"),
+        );
         assert!(accepts(&h, "gzip"));
         assert!(!accepts(&h, "br"));
     }
@@ -214,14 +226,29 @@ mod tests {
         let assets = Assets::new(Source::Dir(dir.clone()));
         assert_eq!(assets.links().css, "/pkg/licensedesk-0123456789abcdef.css");
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip, br"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, br"),
+        );
         let res = serve(&assets, "pkg/licensedesk-0123456789abcdef.css", &h);
         assert_eq!(res.headers()[header::CONTENT_ENCODING], "br");
         assert_eq!(res.headers()[header::CONTENT_TYPE], "text/css");
-        assert!(res.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
-        let plain = serve(&assets, "pkg/licensedesk-0123456789abcdef.css", &HeaderMap::new());
+        assert!(
+            res.headers()[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        let plain = serve(
+            &assets,
+            "pkg/licensedesk-0123456789abcdef.css",
+            &HeaderMap::new(),
+        );
         assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
-        assert_eq!(serve(&assets, "pkg/../secret", &h).status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            serve(&assets, "pkg/../secret", &h).status(),
+            StatusCode::NOT_FOUND
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -68,7 +68,9 @@ pub fn on_postgres() -> bool {
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let url: licensedesk::config::DatabaseUrl = fresh_database_url().await.parse().unwrap();
-        let db = licensedesk::open_database(&url).await.expect("open and migrate");
+        let db = licensedesk::open_database(&url)
+            .await
+            .expect("open and migrate");
         let clock = Arc::new(TestClock(AtomicI64::new(
             time::OffsetDateTime::now_utc().unix_timestamp(),
         )));
@@ -127,7 +129,10 @@ impl TestApp {
                 ],
             )
             .await;
-        assert!(status.is_success() || status.is_redirection(), "setup: {status} {body}");
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "setup: {status} {body}"
+        );
         c
     }
 
@@ -147,7 +152,10 @@ impl TestApp {
         assert_eq!(status, StatusCode::OK, "add admin: {body}");
         let c = self.client();
         let (status, body) = c.sign_in(username, PASSWORD).await;
-        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{status} {body}"
+        );
         c
     }
 
@@ -180,7 +188,10 @@ impl Client {
 
     pub async fn call_json(&self, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
         let (status, body) = self.call(endpoint, form).await;
-        (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(Value::String(body)),
+        )
     }
 
     pub async fn sign_in(&self, username: &str, password: &str) -> (StatusCode, String) {

@@ -27,7 +27,11 @@ fn main() {
         Some("test") => test(),
         Some("release") => build(true).map(|bin| {
             let size = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
-            println!("release binary: {} ({:.1} MB)", bin.display(), size as f64 / 1e6);
+            println!(
+                "release binary: {} ({:.1} MB)",
+                bin.display(),
+                size as f64 / 1e6
+            );
         }),
         Some("site") => site(release).map(|_| ()),
         _ => {
@@ -68,7 +72,9 @@ fn cargo() -> Command {
 
 fn sh(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
-    let status = cmd.status().with_context(|| format!("could not start {shown}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {shown}"))?;
     if !status.success() {
         bail!("command failed ({status}): {shown}");
     }
@@ -117,8 +123,8 @@ impl Timer {
 // ---------------------------------------------------------------------------------------------
 
 fn ensure_wasm_target() -> Result<()> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
-        .unwrap_or_default();
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
         println!("installing the {WASM_TARGET} target");
         sh(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
@@ -186,7 +192,12 @@ fn ensure_postgres() -> Result<()> {
         );
     };
     println!("starting the local PostgreSQL {version} cluster");
-    sh(Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", version, "main", "start"]))?;
+    sh(Command::new("pg_ctlcluster").args([
+        "--skip-systemctl-redirect",
+        version,
+        "main",
+        "start",
+    ]))?;
     for _ in 0..30 {
         if ready() {
             return Ok(());
@@ -207,7 +218,11 @@ fn drop_old_test_databases() {
         return;
     };
     for name in list.lines().filter(|l| !l.is_empty()) {
-        let _ = ok(Command::new("psql").args([&url, "-c", &format!("DROP DATABASE IF EXISTS \"{name}\"")]));
+        let _ = ok(Command::new("psql").args([
+            &url,
+            "-c",
+            &format!("DROP DATABASE IF EXISTS \"{name}\""),
+        ]));
     }
 }
 
@@ -220,7 +235,10 @@ fn short_hash(bytes: &[&[u8]]) -> String {
     for b in bytes {
         h.update(b);
     }
-    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn compress(path: &Path) -> Result<()> {
@@ -255,8 +273,16 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 fn site(release: bool) -> Result<PathBuf> {
     ensure_wasm_target()?;
     let profile = if release { "wasm-release" } else { "dev" };
-    sh(cargo()
-        .args(["build", "--locked", "-p", "frontend", "--target", WASM_TARGET, "--profile", profile]))?;
+    sh(cargo().args([
+        "build",
+        "--locked",
+        "-p",
+        "frontend",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        profile,
+    ]))?;
     let profile_dir = if release { "wasm-release" } else { "debug" };
     let wasm_in = target_dir()
         .join(WASM_TARGET)
@@ -314,7 +340,10 @@ fn site(release: bool) -> Result<PathBuf> {
         "site: wasm {} KB{}, js {} KB, css {} KB",
         size(&wasm_out) / 1024,
         if release {
-            format!(" ({} KB brotli)", size(Path::new(&format!("{}.br", wasm_out.display()))) / 1024)
+            format!(
+                " ({} KB brotli)",
+                size(Path::new(&format!("{}.br", wasm_out.display()))) / 1024
+            )
         } else {
             String::new()
         },
@@ -350,7 +379,10 @@ fn run(release: bool) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(demo_dir.join(format!("licensedesk-demo.db{suffix}")));
     }
-    let db = format!("sqlite://{}", demo_dir.join("licensedesk-demo.db").display());
+    let db = format!(
+        "sqlite://{}",
+        demo_dir.join("licensedesk-demo.db").display()
+    );
     println!("\nstarting LicenseDesk with the demo organization (Ctrl+C stops it)\n");
     sh(Command::new(bin)
         .args(["serve", "--demo", "--database-url", &db])
@@ -369,17 +401,44 @@ fn test() -> Result<()> {
     })?;
     t.step("clippy (server, app with ssr, xtask)", || {
         sh(cargo().args([
-            "clippy", "--locked", "-p", "licensedesk", "-p", "app", "-p", "xtask", "--all-targets",
-            "--", "-D", "warnings",
+            "clippy",
+            "--locked",
+            "-p",
+            "licensedesk",
+            "-p",
+            "app",
+            "-p",
+            "xtask",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
         ]))
     })?;
     t.step("clippy (frontend and app with hydrate, wasm32)", || {
         sh(cargo().args([
-            "clippy", "--locked", "-p", "frontend", "--target", WASM_TARGET, "--", "-D", "warnings",
+            "clippy",
+            "--locked",
+            "-p",
+            "frontend",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
         ]))
     })?;
     t.step("unit and integration tests on SQLite", || {
-        sh(cargo().args(["test", "--locked", "-p", "licensedesk", "-p", "app", "-p", "xtask"]))
+        sh(cargo().args([
+            "test",
+            "--locked",
+            "-p",
+            "licensedesk",
+            "-p",
+            "app",
+            "-p",
+            "xtask",
+        ]))
     })?;
     t.step("integration tests on PostgreSQL", || {
         drop_old_test_databases();
@@ -388,12 +447,15 @@ fn test() -> Result<()> {
             .env("LICENSEDESK_TEST_DATABASE", postgres_url()))
     })?;
     let bin = t.step("release build (one binary, site embedded)", || build(true))?;
-    t.step("Playwright in headless Chromium against the release binary", || {
-        sh(Command::new("npx")
-            .args(["playwright", "test"])
-            .current_dir(root().join("end2end"))
-            .env("LICENSEDESK_BIN", &bin))
-    })?;
+    t.step(
+        "Playwright in headless Chromium against the release binary",
+        || {
+            sh(Command::new("npx")
+                .args(["playwright", "test"])
+                .current_dir(root().join("end2end"))
+                .env("LICENSEDESK_BIN", &bin))
+        },
+    )?;
     t.report();
     println!("\nall checks passed");
     Ok(())
