@@ -31,9 +31,24 @@ pub fn observability(router: axum::Router) -> axum::Router {
         tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
     }
     router
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_page))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(span as fn(&Request) -> tracing::Span))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+/// A panic in a handler becomes a logged error and a plain 500 page (never a dropped connection
+/// or a stack trace in the response).
+fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong · LicenseDesk</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;text-align:center;margin-top:4rem\"><h1>Something went wrong</h1>\
+         <p>The server could not complete the request. Try again; the error was logged.</p><p><a href=\"/\">Go to the dashboard</a></p></body></html>",
+    )
+        .into_response()
 }
 
 pub async fn security_headers(req: Request, next: Next) -> Response {

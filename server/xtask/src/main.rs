@@ -122,6 +122,14 @@ impl Timer {
 // Tools
 // ---------------------------------------------------------------------------------------------
 
+/// A C compiler (the bundled SQLite is C) and pkg-config.
+fn ensure_build_tools() -> Result<()> {
+    if !ok(Command::new("cc").arg("--version")) {
+        apt_install(&["build-essential", "pkg-config"])?;
+    }
+    Ok(())
+}
+
 fn ensure_wasm_target() -> Result<()> {
     let installed =
         output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
@@ -271,6 +279,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 
 /// Builds the browser assets into `<target>/site/pkg` with content-hashed names.
 fn site(release: bool) -> Result<PathBuf> {
+    ensure_build_tools()?;
     ensure_wasm_target()?;
     let profile = if release { "wasm-release" } else { "dev" };
     sh(cargo().args([
@@ -448,6 +457,10 @@ fn test() -> Result<()> {
     })?;
     let bin = t.step("release build (one binary, site embedded)", || build(true))?;
     t.step(
+        "release binary alone in an empty directory serves /setup",
+        || single_binary_smoke(&bin),
+    )?;
+    t.step(
         "Playwright in headless Chromium against the release binary",
         || {
             sh(Command::new("npx")
@@ -459,6 +472,73 @@ fn test() -> Result<()> {
     t.report();
     println!("\nall checks passed");
     Ok(())
+}
+
+/// Copies the release binary alone into an empty directory, starts it with no configuration,
+/// and checks that it creates and migrates `licensedesk.db` beside itself and serves /setup.
+fn single_binary_smoke(bin: &Path) -> Result<()> {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("licensedesk-smoke-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let copy = dir.join("licensedesk");
+    std::fs::copy(bin, &copy)?;
+    let port = 3000 + (std::process::id() % 2000) as u16 + 1000;
+    let mut child = Command::new(&copy)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("LICENSEDESK_SITE_DIR")
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    let fetch = |path: &str| -> Option<String> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/html\r\nAccept-Encoding: br\r\n\r\n").ok()?;
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).ok()?;
+        Some(String::from_utf8_lossy(&out).into_owned())
+    };
+    let mut page = None;
+    for _ in 0..100 {
+        if let Some(p) = fetch("/setup")
+            .filter(|p| p.starts_with("HTTP/1.0 200") || p.starts_with("HTTP/1.1 200"))
+        {
+            page = Some(p);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let result = (|| {
+        let page = page.context("the binary did not serve /setup")?;
+        if !page.contains("Set up LicenseDesk") {
+            bail!("/setup did not render the setup page");
+        }
+        let css = page
+            .split("href=\"")
+            .filter_map(|s| s.split('"').next())
+            .find(|h| h.starts_with("/pkg/") && h.ends_with(".css"))
+            .context("no stylesheet link")?
+            .to_string();
+        let asset = fetch(&css).context("stylesheet not served")?;
+        if !asset.to_ascii_lowercase().contains("content-encoding: br")
+            || !asset.contains("immutable")
+        {
+            bail!("the embedded stylesheet is not served precompressed with a long cache life");
+        }
+        if !dir.join("licensedesk.db").exists() {
+            bail!("no licensedesk.db was created beside the binary");
+        }
+        println!(
+            "ok: {} served /setup and {css} (br, immutable) from {}",
+            copy.display(),
+            dir.display()
+        );
+        Ok(())
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }
 
 #[cfg(test)]
