@@ -18,6 +18,21 @@ pub const DEMO_ADMINS: &[(&str, &str, &str)] = &[
 
 /// Fills an empty database; leaves one with admins alone. Returns whether it seeded.
 pub async fn seed(services: &Services) -> anyhow::Result<bool> {
+    let seeded = seed_admins(services).await?;
+    if seeded {
+        let directory = crate::directory::Directory {
+            db: services.db.clone(),
+            clock: services.clock.clone(),
+        };
+        let (users, groups, devices) = crate::demo_directory::seed(&directory)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding the demo directory: {e}"))?;
+        tracing::info!(users, groups, devices, "demo directory created");
+    }
+    Ok(seeded)
+}
+
+async fn seed_admins(services: &Services) -> anyhow::Result<bool> {
     if services.admin_count().await? > 0 {
         return Ok(false);
     }

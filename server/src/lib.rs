@@ -6,6 +6,8 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_directory;
+pub mod directory;
 pub mod services;
 pub mod web;
 

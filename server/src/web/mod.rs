@@ -1,6 +1,7 @@
 //! HTTP: the axum router, middleware, health endpoints and the Leptos integration.
 
 pub mod assets;
+pub mod directory;
 pub mod middleware;
 
 use crate::services::Services;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Arc<Services>,
+    pub directory: Arc<crate::directory::Directory>,
     pub leptos: LeptosOptions,
     pub assets: Arc<Assets>,
     pub trust_proxy: bool,
@@ -36,8 +38,13 @@ impl AppState {
             .output_name("licensedesk")
             .site_pkg_dir("pkg")
             .build();
+        let directory = Arc::new(crate::directory::Directory {
+            db: services.db.clone(),
+            clock: services.clock.clone(),
+        });
         AppState {
             services,
+            directory,
             leptos,
             assets: Arc::new(assets),
             trust_proxy,
@@ -48,7 +55,11 @@ impl AppState {
 /// Builds the whole application router.
 pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = state.services.clone();
-    let context = move || provide_context(backend.clone());
+    let directory: app::api::directory::SharedDirectory = state.directory.clone();
+    let context = move || {
+        provide_context(backend.clone());
+        provide_context(directory.clone());
+    };
     let links = state.assets.links();
     let shell = move || app::shell(links.clone());
     let routes = generate_route_list(app::App);
@@ -79,6 +90,17 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(set_language))
         .route("/favicon.svg", get(assets::serve_favicon))
         .route("/pkg/{*path}", get(assets::serve_pkg))
+        .route("/api/directory/export/{file}", get(directory::export))
+        .route(
+            "/api/directory/import/{kind}",
+            axum::routing::post(directory::import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::directory::csv_io::MAX_IMPORT_BYTES,
+            )),
+        )
+        .route(
+            "/api/v1/devices/{name}/software",
+            axum::routing::put(directory::report_software),
+        )
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(fallback)

@@ -18,6 +18,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub struct TestClock(AtomicI64);
 
 impl TestClock {
+    pub fn now_for_tests(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
     pub fn advance(&self, secs: i64) {
         self.0.fetch_add(secs, Ordering::SeqCst);
     }

@@ -1,0 +1,838 @@
+//! CSV import and export for users, groups (with members), devices and detected software.
+//!
+//! Import reads the whole file first and checks every row; a file with any problem stores
+//! nothing and answers with every problem (line number, field, message). A valid file is applied
+//! in one transaction. Export writes exactly the columns import reads.
+
+use super::{Directory, who_of};
+use crate::audit::{self, Entry};
+use crate::services::internal;
+use app::api::directory::UserInput;
+use app::api::ssr::Actor;
+use app::domain::ApiError;
+use app::domain::directory::*;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// name, platform, os_version, primary user's sign-in name, join type, last check-in.
+type DeviceExportRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// Largest accepted import file.
+pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
+/// At most this many problems are listed (the count says how many there were).
+const MAX_LISTED: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Users,
+    Groups,
+    Devices,
+    Software,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s.trim_end_matches(".csv") {
+            "users" => Some(Kind::Users),
+            "groups" => Some(Kind::Groups),
+            "devices" => Some(Kind::Devices),
+            "software" => Some(Kind::Software),
+            _ => None,
+        }
+    }
+
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Kind::Users => &["display_name", "sign_in_name", "department", "enabled"],
+            Kind::Groups => &["name", "description", "members"],
+            Kind::Devices => &[
+                "name",
+                "platform",
+                "os_version",
+                "primary_user",
+                "join_type",
+                "last_check_in",
+            ],
+            Kind::Software => &["device", "publisher", "product", "version"],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Users => "users",
+            Kind::Groups => "groups",
+            Kind::Devices => "devices",
+            Kind::Software => "software",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+}
+
+#[derive(Debug)]
+pub enum ImportError {
+    /// The file broke rules; nothing was stored.
+    Invalid {
+        errors: Vec<RowError>,
+        total: usize,
+    },
+    Api(ApiError),
+}
+
+impl From<ApiError> for ImportError {
+    fn from(e: ApiError) -> Self {
+        ImportError::Api(e)
+    }
+}
+
+struct Problems(Vec<RowError>, usize);
+
+impl Problems {
+    fn add(&mut self, line: u64, field: &str, message: impl Into<String>) {
+        self.1 += 1;
+        if self.0.len() < MAX_LISTED {
+            self.0.push(RowError {
+                line,
+                field: field.to_string(),
+                message: message.into(),
+            });
+        }
+    }
+
+    fn api(&mut self, line: u64, err: ApiError) {
+        match err {
+            ApiError::Invalid { field, message } => self.add(line, &field, message),
+            other => self.add(line, "row", other.to_string()),
+        }
+    }
+
+    fn finish(self) -> Result<(), ImportError> {
+        if self.1 == 0 {
+            Ok(())
+        } else {
+            Err(ImportError::Invalid {
+                errors: self.0,
+                total: self.1,
+            })
+        }
+    }
+}
+
+fn single(line: u64, field: &str, message: impl Into<String>) -> ImportError {
+    ImportError::Invalid {
+        errors: vec![RowError {
+            line,
+            field: field.into(),
+            message: message.into(),
+        }],
+        total: 1,
+    }
+}
+
+/// The file as text: UTF-8 (a BOM is allowed) or a clear error naming the line.
+fn text(bytes: &[u8]) -> Result<&str, ImportError> {
+    match std::str::from_utf8(bytes) {
+        Ok(t) => Ok(t.strip_prefix('\u{feff}').unwrap_or(t)),
+        Err(e) => {
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64
+                + 1;
+            Err(single(
+                line,
+                "file",
+                format!(
+                    "The file is not UTF-8 text (line {line}). Save it as \"CSV UTF-8\" and try again."
+                ),
+            ))
+        }
+    }
+}
+
+/// Parsed rows with their line numbers, after the header was checked.
+fn rows(kind: Kind, bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
+    let text = text(bytes)?;
+    if text.trim().is_empty() {
+        return Err(single(1, "file", "The file is empty."));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let expected = kind.columns();
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| single(1, "header", format!("The header line cannot be read: {e}")))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    if header != expected {
+        return Err(single(
+            1,
+            "header",
+            format!(
+                "The columns must be: {} (found: {}).",
+                expected.join(", "),
+                header.join(", ")
+            ),
+        ));
+    }
+    // Line numbers come from byte offsets: the csv crate's own line counter skips blank lines.
+    let newlines: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    // A record's position is where the previous line's terminator ended; skip the line breaks
+    // (and blank lines) that follow to find the line the record starts on.
+    let bytes = text.as_bytes();
+    let line_at = |byte: u64| {
+        let mut at = byte as usize;
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        newlines.partition_point(|&nl| nl < at) as u64 + 1
+    };
+    let mut out = vec![];
+    let mut problems = Problems(vec![], 0);
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map(|p| line_at(p.byte())).unwrap_or(0);
+                if r.iter().all(|f| f.is_empty()) {
+                    continue; // blank line
+                }
+                if r.len() != expected.len() {
+                    problems.add(
+                        line,
+                        "row",
+                        format!("Expected {} columns, found {}.", expected.len(), r.len()),
+                    );
+                    continue;
+                }
+                out.push((line, r.iter().map(str::to_string).collect()));
+            }
+            Err(e) => {
+                let line = e.position().map(|p| line_at(p.byte())).unwrap_or(0);
+                problems.add(line, "row", format!("This line cannot be read as CSV: {e}"));
+            }
+        }
+    }
+    problems.finish()?;
+    if out.is_empty() {
+        return Err(single(2, "file", "The file has a header but no rows."));
+    }
+    Ok(out)
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "enabled" => Some(true),
+        "false" | "no" | "0" | "disabled" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_time(s: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+fn format_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+impl Directory {
+    async fn user_ids_by_key(&self) -> Result<HashMap<String, i64>, ApiError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT sign_in_key, id FROM dir_users")
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().collect())
+    }
+
+    pub async fn import(
+        &self,
+        actor: &Actor,
+        kind: Kind,
+        bytes: &[u8],
+    ) -> Result<ImportReport, ImportError> {
+        let rows = rows(kind, bytes)?;
+        match kind {
+            Kind::Users => self.import_users(actor, rows).await,
+            Kind::Groups => self.import_groups(actor, rows).await,
+            Kind::Devices => self.import_devices(actor, rows).await,
+            Kind::Software => self.import_software(actor, rows).await,
+        }
+    }
+
+    async fn import_users(
+        &self,
+        actor: &Actor,
+        rows: Vec<(u64, Vec<String>)>,
+    ) -> Result<ImportReport, ImportError> {
+        let mut problems = Problems(vec![], 0);
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut inputs = vec![];
+        for (line, f) in &rows {
+            let enabled = parse_bool(&f[3]);
+            if enabled.is_none() {
+                problems.add(*line, "enabled", "Enabled must be true or false.");
+            }
+            let input = UserInput {
+                display_name: f[0].clone(),
+                sign_in_name: f[1].clone(),
+                department: f[2].clone(),
+                enabled: enabled.unwrap_or(true),
+            };
+            match Directory::validate_user(&input) {
+                Ok((_, sign_in, _)) => {
+                    let key = sign_in.to_lowercase();
+                    if let Some(first) = seen.get(&key) {
+                        problems.add(
+                            *line,
+                            "sign_in_name",
+                            format!("Duplicate sign-in name {sign_in} (also on line {first})."),
+                        );
+                    } else {
+                        seen.insert(key.clone(), *line);
+                    }
+                    inputs.push((key, input));
+                }
+                Err(e) => problems.api(*line, e),
+            }
+        }
+        problems.finish()?;
+        let existing = self.user_ids_by_key().await?;
+        let who = who_of(actor);
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        let (mut created, mut updated) = (0, 0);
+        for (key, input) in &inputs {
+            let (_, new) = self
+                .upsert_user_tx(&mut tx, &who, existing.get(key).copied(), input, false)
+                .await?;
+            if new { created += 1 } else { updated += 1 }
+        }
+        audit::record(
+            &mut tx,
+            self.clock.now(),
+            &who,
+            Entry::new("users.imported")
+                .after(json!({"rows": inputs.len(), "created": created, "updated": updated})),
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ImportReport {
+            rows: inputs.len(),
+            created,
+            updated,
+        })
+    }
+
+    async fn import_groups(
+        &self,
+        actor: &Actor,
+        rows: Vec<(u64, Vec<String>)>,
+    ) -> Result<ImportReport, ImportError> {
+        let users = self.user_ids_by_key().await?;
+        let mut problems = Problems(vec![], 0);
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut groups = vec![];
+        for (line, f) in &rows {
+            let name = group_name(&f[0]);
+            let description = group_description(&f[1]);
+            let mut members = vec![];
+            for m in f[2].split(';').map(str::trim).filter(|m| !m.is_empty()) {
+                match users.get(&m.to_lowercase()) {
+                    Some(id) => members.push(*id),
+                    None => problems.add(*line, "members", format!("Unknown user {m}.")),
+                }
+            }
+            match (name, description) {
+                (Ok(name), Ok(description)) => {
+                    let key = name.to_lowercase();
+                    if let Some(first) = seen.get(&key) {
+                        problems.add(
+                            *line,
+                            "name",
+                            format!("Duplicate group {name} (also on line {first})."),
+                        );
+                    } else {
+                        seen.insert(key, *line);
+                    }
+                    members.sort_unstable();
+                    members.dedup();
+                    groups.push((name, description, members));
+                }
+                (Err(e), _) | (_, Err(e)) => problems.api(*line, e),
+            }
+        }
+        problems.finish()?;
+        let existing: HashMap<String, i64> =
+            sqlx::query_as::<_, (String, i64)>("SELECT name_key, id FROM dir_groups")
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .collect();
+        let who = who_of(actor);
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        let (mut created, mut updated) = (0, 0);
+        for (name, description, members) in &groups {
+            let current = existing.get(&name.to_lowercase()).copied();
+            let id = self
+                .upsert_group_tx(&mut tx, &who, current, name, description, false)
+                .await?;
+            if current.is_some() {
+                updated += 1
+            } else {
+                created += 1
+            }
+            sqlx::query("DELETE FROM dir_group_members WHERE group_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            for user_id in members {
+                sqlx::query("INSERT INTO dir_group_members (group_id, user_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(*user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+            }
+        }
+        audit::record(
+            &mut tx,
+            self.clock.now(),
+            &who,
+            Entry::new("groups.imported")
+                .after(json!({"rows": groups.len(), "created": created, "updated": updated})),
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ImportReport {
+            rows: groups.len(),
+            created,
+            updated,
+        })
+    }
+
+    async fn import_devices(
+        &self,
+        actor: &Actor,
+        rows: Vec<(u64, Vec<String>)>,
+    ) -> Result<ImportReport, ImportError> {
+        let users = self.user_ids_by_key().await?;
+        let mut problems = Problems(vec![], 0);
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut devices = vec![];
+        for (line, f) in &rows {
+            let name = match device_name(&f[0]) {
+                Ok(n) => n,
+                Err(e) => {
+                    problems.api(*line, e);
+                    continue;
+                }
+            };
+            let key = name.to_lowercase();
+            if let Some(first) = seen.get(&key) {
+                problems.add(
+                    *line,
+                    "name",
+                    format!("Duplicate device {name} (also on line {first})."),
+                );
+            } else {
+                seen.insert(key.clone(), *line);
+            }
+            let Some(platform) = Platform::parse(&f[1]) else {
+                problems.add(
+                    *line,
+                    "platform",
+                    "Platform must be windows, ios, macos or android.",
+                );
+                continue;
+            };
+            let os = match os_version(&f[2]) {
+                Ok(v) => v,
+                Err(e) => {
+                    problems.api(*line, e);
+                    continue;
+                }
+            };
+            let primary = if f[3].is_empty() {
+                None
+            } else if let Some(id) = users.get(&f[3].to_lowercase()) {
+                Some(*id)
+            } else {
+                problems.add(*line, "primary_user", format!("Unknown user {}.", f[3]));
+                continue;
+            };
+            let join = match (platform, f[4].as_str()) {
+                (Platform::Windows, "") => Some(JoinType::None),
+                (Platform::Windows, j) => match JoinType::parse(j) {
+                    Some(j) => Some(j),
+                    None => {
+                        problems.add(
+                            *line,
+                            "join_type",
+                            "Join type must be domain_joined, workplace_joined or none.",
+                        );
+                        continue;
+                    }
+                },
+                (_, "") => None,
+                (_, _) => {
+                    problems.add(
+                        *line,
+                        "join_type",
+                        "Only Windows devices have a join type; leave it empty.",
+                    );
+                    continue;
+                }
+            };
+            let check_in = if f[5].is_empty() {
+                None
+            } else if let Some(t) = parse_time(&f[5]) {
+                Some(t)
+            } else {
+                problems.add(
+                    *line,
+                    "last_check_in",
+                    "Last check-in must be a time such as 2026-11-23T09:30:00Z.",
+                );
+                continue;
+            };
+            devices.push((name, key, platform, os, primary, join, check_in));
+        }
+        problems.finish()?;
+        let who = who_of(actor);
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        let (mut created, mut updated) = (0, 0);
+        for (name, key, platform, os, primary, join, check_in) in &devices {
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM dir_devices WHERE name_key = $1")
+                    .bind(key.clone())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+            let join = join.map(|j| j.as_str().to_string());
+            match existing {
+                Some(id) => {
+                    sqlx::query(
+                        "UPDATE dir_devices SET name = $1, platform = $2, os_version = $3, primary_user_id = $4, \
+                         join_type = $5, last_check_in = $6, updated_at = $7 WHERE id = $8",
+                    )
+                    .bind(name.clone())
+                    .bind(platform.as_str())
+                    .bind(os.clone())
+                    .bind(*primary)
+                    .bind(join)
+                    .bind(*check_in)
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                    updated += 1;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO dir_devices (name, name_key, platform, os_version, primary_user_id, join_type, \
+                         last_check_in, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                    )
+                    .bind(name.clone())
+                    .bind(key.clone())
+                    .bind(platform.as_str())
+                    .bind(os.clone())
+                    .bind(*primary)
+                    .bind(join)
+                    .bind(*check_in)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                    created += 1;
+                }
+            }
+        }
+        audit::record(
+            &mut tx,
+            now,
+            &who,
+            Entry::new("devices.imported")
+                .after(json!({"rows": devices.len(), "created": created, "updated": updated})),
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ImportReport {
+            rows: devices.len(),
+            created,
+            updated,
+        })
+    }
+
+    /// Detected software: the listed devices' software is replaced by the file's rows.
+    async fn import_software(
+        &self,
+        actor: &Actor,
+        rows: Vec<(u64, Vec<String>)>,
+    ) -> Result<ImportReport, ImportError> {
+        let devices: HashMap<String, (i64, String)> = sqlx::query_as::<_, (String, i64, String)>(
+            "SELECT name_key, id, platform FROM dir_devices",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(k, id, p)| (k, (id, p)))
+        .collect();
+        let mut problems = Problems(vec![], 0);
+        let mut items: HashMap<i64, Vec<SoftwareItem>> = HashMap::new();
+        for (line, f) in &rows {
+            let Some((device_id, platform)) = devices.get(&f[0].to_lowercase()) else {
+                problems.add(*line, "device", format!("Unknown device {}.", f[0]));
+                continue;
+            };
+            if platform != "windows" {
+                problems.add(
+                    *line,
+                    "device",
+                    format!(
+                        "{} is not a Windows device; only Windows devices report software.",
+                        f[0]
+                    ),
+                );
+                continue;
+            }
+            match software_item(&f[1], &f[2], &f[3]) {
+                Ok(item) => {
+                    let list = items.entry(*device_id).or_default();
+                    if !list.contains(&item) {
+                        list.push(item);
+                    }
+                }
+                Err(e) => problems.api(*line, e),
+            }
+        }
+        problems.finish()?;
+        let who = who_of(actor);
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        let mut count = 0;
+        for (device_id, list) in &items {
+            self.replace_software_tx(&mut tx, *device_id, list, None)
+                .await?;
+            count += list.len();
+        }
+        audit::record(
+            &mut tx,
+            now,
+            &who,
+            Entry::new("software.imported").after(json!({"devices": items.len(), "items": count})),
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ImportReport {
+            rows: count,
+            created: count,
+            updated: 0,
+        })
+    }
+
+    pub(crate) async fn replace_software_tx(
+        &self,
+        tx: &mut crate::db::Tx,
+        device_id: i64,
+        items: &[SoftwareItem],
+        check_in: Option<i64>,
+    ) -> Result<(), ApiError> {
+        sqlx::query("DELETE FROM detected_software WHERE device_id = $1")
+            .bind(device_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+        for item in items {
+            sqlx::query(
+                "INSERT INTO detected_software (device_id, publisher, product, version) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(device_id)
+            .bind(item.publisher.clone())
+            .bind(item.product.clone())
+            .bind(item.version.clone())
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+        }
+        // Only an agent's report is a check-in; an admin's import is not.
+        if let Some(at) = check_in {
+            sqlx::query("UPDATE dir_devices SET last_check_in = $1 WHERE id = $2")
+                .bind(at)
+                .bind(device_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one kind as CSV, in the columns `import` reads.
+    pub async fn export(&self, kind: Kind) -> Result<Vec<u8>, ApiError> {
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.write_record(kind.columns()).map_err(internal)?;
+        match kind {
+            Kind::Users => {
+                let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+                    "SELECT display_name, sign_in_name, department, enabled FROM dir_users ORDER BY display_key, id",
+                )
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(internal)?;
+                for (name, sign_in, dept, enabled) in rows {
+                    w.write_record([name, sign_in, dept, (enabled == 1).to_string()])
+                        .map_err(internal)?;
+                }
+            }
+            Kind::Groups => {
+                let groups: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT id, name, description FROM dir_groups ORDER BY name_key, id",
+                )
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(internal)?;
+                let members: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT m.group_id, u.sign_in_name FROM dir_group_members m JOIN dir_users u ON u.id = m.user_id \
+                     ORDER BY m.group_id, u.sign_in_key",
+                )
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(internal)?;
+                let mut by_group: HashMap<i64, Vec<String>> = HashMap::new();
+                for (g, s) in members {
+                    by_group.entry(g).or_default().push(s);
+                }
+                for (id, name, description) in groups {
+                    let m = by_group.remove(&id).unwrap_or_default().join(";");
+                    w.write_record([name, description, m]).map_err(internal)?;
+                }
+            }
+            Kind::Devices => {
+                let rows: Vec<DeviceExportRow> = sqlx::query_as(
+                    "SELECT d.name, d.platform, d.os_version, u.sign_in_name, d.join_type, d.last_check_in \
+                     FROM dir_devices d LEFT JOIN dir_users u ON u.id = d.primary_user_id ORDER BY d.name_key, d.id",
+                )
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(internal)?;
+                for (name, platform, os, user, join, check_in) in rows {
+                    w.write_record([
+                        name,
+                        platform,
+                        os,
+                        user.unwrap_or_default(),
+                        join.unwrap_or_default(),
+                        check_in.map(format_time).unwrap_or_default(),
+                    ])
+                    .map_err(internal)?;
+                }
+            }
+            Kind::Software => {
+                let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+                    "SELECT d.name, s.publisher, s.product, s.version FROM detected_software s \
+                     JOIN dir_devices d ON d.id = s.device_id ORDER BY d.name_key, s.publisher, s.product, s.version",
+                )
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(internal)?;
+                for (device, publisher, product, version) in rows {
+                    w.write_record([device, publisher, product, version])
+                        .map_err(internal)?;
+                }
+            }
+        }
+        w.into_inner().map_err(internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(r: Result<Vec<(u64, Vec<String>)>, ImportError>) -> Vec<RowError> {
+        match r {
+            Err(ImportError::Invalid { errors, .. }) => errors,
+            other => panic!("expected errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn header_must_match() {
+        let e = errors(rows(Kind::Users, b"name,email\nA,a@x.com\n"));
+        assert_eq!(e[0].line, 1);
+        assert_eq!(e[0].field, "header");
+        assert!(
+            e[0].message
+                .contains("display_name, sign_in_name, department, enabled")
+        );
+    }
+
+    #[test]
+    fn non_utf8_names_the_line() {
+        let e = errors(rows(Kind::Users, b"display_name,sign_in_name,department,enabled\nAda,a@x.com,IT,true\nB\xe9a,b@x.com,IT,true\n"));
+        assert_eq!(e[0].line, 3);
+        assert_eq!(e[0].field, "file");
+    }
+
+    #[test]
+    fn bom_crlf_quotes_and_blank_lines() {
+        let file = "\u{feff}display_name,sign_in_name,department,enabled\r\n\"Lovelace, Ada\",ada@x.com,R&D,true\r\n\r\nBob,bob@x.com,,false\r\n";
+        let r = rows(Kind::Users, file.as_bytes()).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].1[0], "Lovelace, Ada");
+        assert_eq!(r[1].0, 4);
+    }
+
+    #[test]
+    fn wrong_column_count_names_the_line() {
+        let e = errors(rows(
+            Kind::Users,
+            b"display_name,sign_in_name,department,enabled\nAda,a@x.com,IT\n",
+        ));
+        assert_eq!((e[0].line, e[0].field.as_str()), (2, "row"));
+    }
+}
