@@ -116,9 +116,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/billing/licenses") view=|| view! { <AreaPending area=Area::Billing page=1 /> } />
                     <Route path=path!("/billing/profiles") view=|| view! { <AreaPending area=Area::Billing page=2 /> } />
                     <Route path=path!("/billing/invoices") view=|| view! { <AreaPending area=Area::Billing page=3 /> } />
-                    <Route path=path!("/users") view=|| view! { <AreaPending area=Area::Directory page=0 /> } />
-                    <Route path=path!("/groups") view=|| view! { <AreaPending area=Area::Directory page=1 /> } />
-                    <Route path=path!("/devices") view=|| view! { <AreaPending area=Area::Directory page=2 /> } />
+                    <Route path=path!("/users") view=pages::users::UsersPage />
+                    <Route path=path!("/users/:id") view=pages::users::UserPage />
+                    <Route path=path!("/groups") view=pages::groups::GroupsPage />
+                    <Route path=path!("/groups/:id") view=pages::groups::GroupPage />
+                    <Route path=path!("/devices") view=pages::devices::DevicesPage />
+                    <Route path=path!("/devices/:id") view=pages::devices::DevicePage />
                     <Route path=path!("/settings/admins") view=pages::admins::AdminsPage />
                     <Route path=path!("/audit") view=pages::audit::AuditPage />
                 </ParentRoute>

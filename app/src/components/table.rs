@@ -165,7 +165,7 @@ pub fn Pager(
     param: &'static str,
     /// Cursor of the next page, if any.
     #[prop(into)]
-    next: Signal<Option<i64>>,
+    next: Signal<Option<String>>,
     #[prop(into)] first_label: String,
     #[prop(into)] next_label: String,
 ) -> impl IntoView {
@@ -185,7 +185,7 @@ pub fn Pager(
                             <a
                                 class="button secondary"
                                 rel="next"
-                                href=href_with(&[(param, Some(cursor.to_string()))])
+                                href=href_with(&[(param, Some(cursor))])
                             >
                                 {next_label.clone()}
                             </a>

@@ -30,12 +30,6 @@ pub fn AuditPage() -> impl IntoView {
         move || filter.get(),
         |f| list_audit(f.actor, f.action, f.text, f.before_id),
     );
-    let next = Signal::derive(move || {
-        entries
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|page| page.next)
-    });
     let columns = StoredValue::new(vec![
         Column::new("at", t.col_when),
         Column::new("actor", t.col_actor),
@@ -73,6 +67,7 @@ pub fn AuditPage() -> impl IntoView {
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                     Ok(page) => {
                         let count = page.items.len();
+                        let next = page.next.map(|n| n.to_string());
                         let rows = page
                             .items
                             .into_iter()
@@ -99,12 +94,12 @@ pub fn AuditPage() -> impl IntoView {
                             >
                                 {rows.clone()}
                             </DataTable>
+                            <Pager param="before" next=Signal::stored(next) first_label=t.page_newer next_label=t.page_older />
                         }
                         .into_any()
                     }
                 }
             })}
         </Transition>
-        <Pager param="before" next=next first_label=t.page_newer next_label=t.page_older />
     }
 }

@@ -14,7 +14,7 @@ pub fn Dashboard() -> impl IntoView {
         (Area::Store, t.nav_store, t.area_pending_store),
         (Area::Licenses, t.nav_licenses, t.area_pending_licenses),
         (Area::Billing, t.nav_billing, t.area_pending_billing),
-        (Area::Directory, t.nav_directory, t.area_pending_directory),
+        (Area::Directory, t.nav_directory, t.directory_card),
     ]
     .into_iter()
     .map(|(area, title, text)| {

@@ -3,8 +3,11 @@
 pub mod admins;
 pub mod audit;
 pub mod dashboard;
+pub mod devices;
+pub mod groups;
 pub mod layout;
 pub mod login;
+pub mod users;
 
 use crate::i18n::{Texts, use_texts};
 use leptos::prelude::*;
