@@ -91,6 +91,20 @@ impl Db {
         }
     }
 
+    /// A condition selecting users whose `search_text` contains the needle, where `$param` is
+    /// bound to `%needle%` (lower-cased, wildcards escaped with `\`). SQLite answers it from
+    /// the FTS5 trigram index when the needle has no LIKE wildcards of its own; PostgreSQL's
+    /// trigram index serves `LIKE` directly (its default escape character is `\`).
+    pub fn user_search_condition(&self, param: usize, needle: &str) -> String {
+        match self.backend {
+            Backend::Sqlite if !needle.contains(['%', '_', '\\']) => format!(
+                "id IN (SELECT rowid FROM dir_users_search WHERE search_text LIKE ${param})"
+            ),
+            Backend::Sqlite => format!("search_text LIKE ${param} ESCAPE '\\'"),
+            Backend::Postgres => format!("search_text LIKE ${param}"),
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)

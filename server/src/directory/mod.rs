@@ -317,10 +317,8 @@ impl DirectoryBackend for Directory {
         let mut binds = vec![];
         if !q.trim().is_empty() {
             binds.push(Bind::Text(contains_pattern(&q)));
-            filter.push_str(&format!(
-                " AND search_text LIKE ${} ESCAPE '\\'",
-                binds.len()
-            ));
+            let condition = self.db.user_search_condition(binds.len(), q.trim());
+            filter.push_str(&format!(" AND {condition}"));
         }
         let count_sql = format!("SELECT COUNT(*) FROM dir_users{filter}");
         let mut count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
@@ -491,8 +489,8 @@ impl DirectoryBackend for Directory {
             return Ok(vec![]);
         }
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM dir_users WHERE search_text LIKE $1 ESCAPE '\\' \
-             ORDER BY display_key, id LIMIT 10"
+            "SELECT {USER_COLUMNS} FROM dir_users WHERE {} ORDER BY display_key, id LIMIT 10",
+            self.db.user_search_condition(1, q.trim())
         );
         let rows = self
             .user_rows(sql, vec![Bind::Text(contains_pattern(&q))])

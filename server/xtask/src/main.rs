@@ -34,8 +34,11 @@ fn main() {
             );
         }),
         Some("site") => site(release).map(|_| ()),
+        Some("bench") => bench(),
         _ => {
-            eprintln!("usage: cargo xtask <run [--release] | test | release | site [--release]>");
+            eprintln!(
+                "usage: cargo xtask <run [--release] | test | release | site [--release] | bench>"
+            );
             std::process::exit(2);
         }
     };
@@ -539,6 +542,49 @@ fn single_binary_smoke(bin: &Path) -> Result<()> {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// The directory benchmark (release build) on SQLite, then on PostgreSQL when it is reachable.
+fn bench() -> Result<()> {
+    let run = |extra: &[&str]| {
+        sh(cargo()
+            .args([
+                "run",
+                "--locked",
+                "--release",
+                "-p",
+                "licensedesk",
+                "--example",
+                "bench",
+                "--",
+            ])
+            .args(extra))
+    };
+    run(&[])?;
+    if ensure_postgres().is_ok() {
+        let url = postgres_url();
+        run(&["--database-url", &url])?;
+        drop_old_bench_databases(&url);
+    } else {
+        println!("PostgreSQL not reachable: skipped the PostgreSQL run");
+    }
+    Ok(())
+}
+
+fn drop_old_bench_databases(url: &str) {
+    if let Some(list) = output(Command::new("psql").args([
+        url,
+        "-Atc",
+        "SELECT datname FROM pg_database WHERE datname LIKE 'ld\\_bench\\_%'",
+    ])) {
+        for name in list.lines().filter(|l| !l.is_empty()) {
+            let _ = ok(Command::new("psql").args([
+                url,
+                "-c",
+                &format!("DROP DATABASE IF EXISTS \"{name}\""),
+            ]));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,271 @@
+//! Directory list benchmark: loads 100,000 users, boots the real router on port 0, and measures
+//! the server time (loopback HTTP round trip through authentication, the query and JSON) of the
+//! first page, a deep page (page 1,000 of 2,000, reached by keyset cursor) and a search.
+//!
+//! `cargo xtask bench` runs it on SQLite and, when reachable, PostgreSQL.
+//! Options: `--users N`, `--samples N`, `--database-url URL` (a PostgreSQL server database where
+//! a fresh database may be created; default: a temporary SQLite file).
+
+use licensedesk::audit::Who;
+use licensedesk::services::{Services, SessionConfig, SystemClock};
+use licensedesk::web::assets::{Assets, Source};
+use licensedesk::web::{AppState, router};
+use sqlx::{AssertSqlSafe, Connection};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+const FIRST: &[&str] = &[
+    "Ada", "Alan", "Amara", "Anouk", "Bea", "Bram", "Carlos", "Chen", "Daan", "Elif", "Emma",
+    "Farah", "Gabriel", "Grace", "Hana", "Hugo", "Ines", "Isaac", "Jasper", "Julia", "Kai", "Lars",
+    "Lea", "Lucas", "Maya", "Noah", "Noor", "Olga", "Omar", "Priya", "Rafael", "Rita", "Sara",
+    "Sofia", "Thijs", "Vera", "Wei", "Yara", "Yusuf", "Zoe",
+];
+const LAST: &[&str] = &[
+    "Bakker", "Brouwer", "Chen", "Costa", "Dekker", "Demir", "Fischer", "Garcia", "Hendriks",
+    "Jansen", "Kaya", "Kowalski", "Meijer", "Mulder", "Nguyen", "Okafor", "Peters", "Raman",
+    "Rossi", "Smit", "Suzuki", "Visser", "Vos", "Willems", "Yilmaz", "Zhang",
+];
+const DEPARTMENTS: &[&str] = &[
+    "Research & Development",
+    "Clinical Operations",
+    "Manufacturing",
+    "Quality Assurance",
+    "Sales",
+    "Marketing",
+    "Finance",
+    "Human Resources",
+    "Legal",
+    "IT",
+    "Supply Chain",
+];
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+async fn database_url() -> (String, &'static str) {
+    match arg("--database-url") {
+        Some(admin) if admin.starts_with("postgres") => {
+            sqlx::any::install_default_drivers();
+            let name = format!("ld_bench_{:08x}", rand::random::<u32>());
+            let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("connect");
+            sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let mut url = url::Url::parse(&admin).unwrap();
+            url.set_path(&format!("/{name}"));
+            (url.to_string(), "PostgreSQL")
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(format!("ld-bench-{:08x}", rand::random::<u32>()));
+            std::fs::create_dir_all(&dir).unwrap();
+            (
+                format!("sqlite://{}", dir.join("bench.db").display()),
+                "SQLite",
+            )
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let users: usize = arg("--users")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let samples: usize = arg("--samples").and_then(|v| v.parse().ok()).unwrap_or(300);
+    let (url, backend) = database_url().await;
+    let db = licensedesk::open_database(&url.parse().map_err(anyhow::Error::msg)?).await?;
+
+    // Load the users in batches inside one transaction.
+    let started = Instant::now();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut tx = db.begin_write().await?;
+    const BATCH: usize = 500;
+    for chunk in (0..users).collect::<Vec<_>>().chunks(BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO dir_users (display_name, display_key, sign_in_name, sign_in_key, department, \
+             enabled, search_text, created_at, updated_at) VALUES ",
+        );
+        let mut rows = vec![];
+        for (n, i) in chunk.iter().enumerate() {
+            let first = FIRST[i % FIRST.len()];
+            let last = LAST[(i / FIRST.len()) % LAST.len()];
+            let name = format!("{first} {last} {i:06}");
+            let sign_in = format!(
+                "{}.{}{i}@example.com",
+                first.to_lowercase(),
+                last.to_lowercase()
+            );
+            let dept = DEPARTMENTS[i % DEPARTMENTS.len()];
+            let b = n * 7;
+            sql.push_str(&format!(
+                "{}(${}, ${}, ${}, ${}, ${}, 1, ${}, ${}, ${})",
+                if n == 0 { "" } else { ", " },
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 7
+            ));
+            rows.push((name, sign_in, dept, now - (users - i) as i64));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (name, sign_in, dept, created) in rows {
+            let search = licensedesk::directory::search_text(&name, &sign_in, dept);
+            q = q
+                .bind(name.clone())
+                .bind(name.to_lowercase())
+                .bind(sign_in.clone())
+                .bind(sign_in.to_lowercase())
+                .bind(dept.to_string())
+                .bind(search)
+                .bind(created);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    if backend == "PostgreSQL" {
+        sqlx::query("ANALYZE").execute(&db.pool).await?;
+    }
+    let load = started.elapsed();
+
+    let services = Arc::new(Services {
+        db,
+        clock: Arc::new(SystemClock),
+        sessions: SessionConfig::default(),
+    });
+    services
+        .create_admin(
+            &Who::default(),
+            app::api::ssr::NewAdmin {
+                username: "bench".into(),
+                display_name: "Bench".into(),
+                role: "reader".into(),
+                password: "benchmark password".into(),
+            },
+            Some("Bench"),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = AppState::new(
+        services,
+        Assets::new(Source::Dir(std::env::temp_dir().join("ld-none"))),
+        false,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::builder().cookie_store(true).build()?;
+    let res = client
+        .post(format!("{base}/api/sign_in"))
+        .form(&[("username", "bench"), ("password", "benchmark password")])
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success(),
+        "sign-in failed: {}",
+        res.status()
+    );
+
+    let list = |form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let t = Instant::now();
+            let res = client
+                .post(format!("{base}/api/users_list"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{}", res.status());
+            let body: serde_json::Value = res.json().await.unwrap();
+            (t.elapsed().as_secs_f64() * 1000.0, body)
+        }
+    };
+
+    // Reach page 1,000 by following cursors.
+    let mut cursor: Option<String> = None;
+    let deep_page = (users / 50 / 2).max(1);
+    for _ in 1..deep_page {
+        let mut form = vec![("sort", "name".to_string())];
+        if let Some(c) = &cursor {
+            form.push(("after", c.clone()));
+        }
+        let (_, body) = list(form).await;
+        cursor = body["next"].as_str().map(str::to_string);
+    }
+    let deep_cursor = cursor.expect("a deep cursor");
+
+    let cases: Vec<(String, Vec<(&'static str, String)>)> = vec![
+        (
+            "first page (sorted by name)".into(),
+            vec![("sort", "name".into())],
+        ),
+        (
+            format!("page {deep_page} (keyset cursor)"),
+            vec![("sort", "name".into()), ("after", deep_cursor.clone())],
+        ),
+        (
+            "search \"grace\" (substring)".into(),
+            vec![("q", "grace".into())],
+        ),
+        (
+            "search \"zz-no-match\"".into(),
+            vec![("q", "zz-no-match".into())],
+        ),
+    ];
+    println!(
+        "\nLicenseDesk directory benchmark — {backend}, {users} users, {samples} samples per case"
+    );
+    println!(
+        "load: {:.1} s ({:.0} users/s)\n",
+        load.as_secs_f64(),
+        users as f64 / load.as_secs_f64()
+    );
+    println!(
+        "{:<34} {:>9} {:>9} {:>9} {:>8}",
+        "case", "p50 ms", "p99 ms", "mean ms", "rows"
+    );
+    for (name, form) in cases {
+        let mut times = vec![];
+        let mut rows = 0;
+        for _ in 0..samples {
+            let (ms, body) = list(form.clone()).await;
+            rows = body["items"].as_array().map(|a| a.len()).unwrap_or(0);
+            times.push(ms);
+        }
+        times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        println!(
+            "{:<34} {:>9.2} {:>9.2} {:>9.2} {:>8}",
+            name,
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            mean,
+            rows
+        );
+    }
+    Ok(())
+}
