@@ -4,10 +4,12 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod csv_util;
 pub mod db;
 pub mod demo;
 pub mod demo_directory;
 pub mod directory;
+pub mod licenses;
 pub mod services;
 pub mod web;
 
@@ -22,6 +24,9 @@ pub async fn open_database(url: &config::DatabaseUrl) -> anyhow::Result<db::Db> 
     db.migrate().await.map_err(|e| {
         anyhow::anyhow!("database migration failed: {e}. The database was left as it was; fix the cause and start again.")
     })?;
+    licenses::install_catalog(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!("could not install the software catalog: {e}"))?;
     Ok(db)
 }
 

@@ -6,6 +6,7 @@ use crate::domain::{AdminView, ApiError, AuditEntry, Me, Page, SetupStatus};
 use leptos::prelude::*;
 
 pub mod directory;
+pub mod licenses;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -2,6 +2,7 @@
 
 pub mod directory;
 pub mod error;
+pub mod licenses;
 pub mod role;
 pub mod validate;
 

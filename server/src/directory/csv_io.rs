@@ -6,6 +6,8 @@
 
 use super::{Directory, who_of};
 use crate::audit::{self, Entry};
+pub use crate::csv_util::{ImportError, RowError};
+use crate::csv_util::{Lines, Problems, single, utf8_text};
 use crate::services::internal;
 use app::api::directory::UserInput;
 use app::api::ssr::Actor;
@@ -27,9 +29,6 @@ type DeviceExportRow = (
 
 /// Largest accepted import file.
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
-/// At most this many problems are listed (the count says how many there were).
-const MAX_LISTED: usize = 200;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Users,
@@ -75,13 +74,6 @@ impl Kind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    pub line: u64,
-    pub field: String,
-    pub message: String,
-}
-
 #[derive(Debug, Serialize)]
 pub struct ImportReport {
     pub rows: usize,
@@ -89,90 +81,9 @@ pub struct ImportReport {
     pub updated: usize,
 }
 
-#[derive(Debug)]
-pub enum ImportError {
-    /// The file broke rules; nothing was stored.
-    Invalid {
-        errors: Vec<RowError>,
-        total: usize,
-    },
-    Api(ApiError),
-}
-
-impl From<ApiError> for ImportError {
-    fn from(e: ApiError) -> Self {
-        ImportError::Api(e)
-    }
-}
-
-struct Problems(Vec<RowError>, usize);
-
-impl Problems {
-    fn add(&mut self, line: u64, field: &str, message: impl Into<String>) {
-        self.1 += 1;
-        if self.0.len() < MAX_LISTED {
-            self.0.push(RowError {
-                line,
-                field: field.to_string(),
-                message: message.into(),
-            });
-        }
-    }
-
-    fn api(&mut self, line: u64, err: ApiError) {
-        match err {
-            ApiError::Invalid { field, message } => self.add(line, &field, message),
-            other => self.add(line, "row", other.to_string()),
-        }
-    }
-
-    fn finish(self) -> Result<(), ImportError> {
-        if self.1 == 0 {
-            Ok(())
-        } else {
-            Err(ImportError::Invalid {
-                errors: self.0,
-                total: self.1,
-            })
-        }
-    }
-}
-
-fn single(line: u64, field: &str, message: impl Into<String>) -> ImportError {
-    ImportError::Invalid {
-        errors: vec![RowError {
-            line,
-            field: field.into(),
-            message: message.into(),
-        }],
-        total: 1,
-    }
-}
-
-/// The file as text: UTF-8 (a BOM is allowed) or a clear error naming the line.
-fn text(bytes: &[u8]) -> Result<&str, ImportError> {
-    match std::str::from_utf8(bytes) {
-        Ok(t) => Ok(t.strip_prefix('\u{feff}').unwrap_or(t)),
-        Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64
-                + 1;
-            Err(single(
-                line,
-                "file",
-                format!(
-                    "The file is not UTF-8 text (line {line}). Save it as \"CSV UTF-8\" and try again."
-                ),
-            ))
-        }
-    }
-}
-
 /// Parsed rows with their line numbers, after the header was checked.
 fn rows(kind: Kind, bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
-    let text = text(bytes)?;
+    let text = utf8_text(bytes)?;
     if text.trim().is_empty() {
         return Err(single(1, "file", "The file is empty."));
     }
@@ -199,29 +110,13 @@ fn rows(kind: Kind, bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, ImportError
             ),
         ));
     }
-    // Line numbers come from byte offsets: the csv crate's own line counter skips blank lines.
-    let newlines: Vec<usize> = text
-        .bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    // A record's position is where the previous line's terminator ended; skip the line breaks
-    // (and blank lines) that follow to find the line the record starts on.
-    let bytes = text.as_bytes();
-    let line_at = |byte: u64| {
-        let mut at = byte as usize;
-        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
-            at += 1;
-        }
-        newlines.partition_point(|&nl| nl < at) as u64 + 1
-    };
+    let lines = Lines::new(text);
     let mut out = vec![];
-    let mut problems = Problems(vec![], 0);
+    let mut problems = Problems::default();
     for record in reader.records() {
         match record {
             Ok(r) => {
-                let line = r.position().map(|p| line_at(p.byte())).unwrap_or(0);
+                let line = lines.line_at(r.position());
                 if r.iter().all(|f| f.is_empty()) {
                     continue; // blank line
                 }
@@ -236,7 +131,7 @@ fn rows(kind: Kind, bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, ImportError
                 out.push((line, r.iter().map(str::to_string).collect()));
             }
             Err(e) => {
-                let line = e.position().map(|p| line_at(p.byte())).unwrap_or(0);
+                let line = lines.line_at(e.position());
                 problems.add(line, "row", format!("This line cannot be read as CSV: {e}"));
             }
         }
@@ -301,7 +196,7 @@ impl Directory {
         actor: &Actor,
         rows: Vec<(u64, Vec<String>)>,
     ) -> Result<ImportReport, ImportError> {
-        let mut problems = Problems(vec![], 0);
+        let mut problems = Problems::default();
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut inputs = vec![];
         for (line, f) in &rows {
@@ -366,7 +261,7 @@ impl Directory {
         rows: Vec<(u64, Vec<String>)>,
     ) -> Result<ImportReport, ImportError> {
         let users = self.user_ids_by_key().await?;
-        let mut problems = Problems(vec![], 0);
+        let mut problems = Problems::default();
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut groups = vec![];
         for (line, f) in &rows {
@@ -456,7 +351,7 @@ impl Directory {
         rows: Vec<(u64, Vec<String>)>,
     ) -> Result<ImportReport, ImportError> {
         let users = self.user_ids_by_key().await?;
-        let mut problems = Problems(vec![], 0);
+        let mut problems = Problems::default();
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut devices = vec![];
         for (line, f) in &rows {
@@ -621,7 +516,7 @@ impl Directory {
         .into_iter()
         .map(|(k, id, p)| (k, (id, p)))
         .collect();
-        let mut problems = Problems(vec![], 0);
+        let mut problems = Problems::default();
         let mut items: HashMap<i64, Vec<SoftwareItem>> = HashMap::new();
         for (line, f) in &rows {
             let Some((device_id, platform)) = devices.get(&f[0].to_lowercase()) else {

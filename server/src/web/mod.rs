@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod directory;
+pub mod licenses;
 pub mod middleware;
 
 use crate::services::Services;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub services: Arc<Services>,
     pub directory: Arc<crate::directory::Directory>,
+    pub licenses: Arc<crate::licenses::Licenses>,
     pub leptos: LeptosOptions,
     pub assets: Arc<Assets>,
     pub trust_proxy: bool,
@@ -42,9 +44,14 @@ impl AppState {
             db: services.db.clone(),
             clock: services.clock.clone(),
         });
+        let licenses = Arc::new(crate::licenses::Licenses {
+            db: services.db.clone(),
+            clock: services.clock.clone(),
+        });
         AppState {
             services,
             directory,
+            licenses,
             leptos,
             assets: Arc::new(assets),
             trust_proxy,
@@ -56,9 +63,11 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = state.services.clone();
     let directory: app::api::directory::SharedDirectory = state.directory.clone();
+    let licenses: app::api::licenses::SharedLicenses = state.licenses.clone();
     let context = move || {
         provide_context(backend.clone());
         provide_context(directory.clone());
+        provide_context(licenses.clone());
     };
     let links = state.assets.links();
     let shell = move || app::shell(links.clone());
@@ -95,6 +104,12 @@ pub fn router(state: AppState) -> Router {
             "/api/directory/import/{kind}",
             axum::routing::post(directory::import).layer(axum::extract::DefaultBodyLimit::max(
                 crate::directory::csv_io::MAX_IMPORT_BYTES,
+            )),
+        )
+        .route(
+            "/api/licenses/upload",
+            axum::routing::post(licenses::upload).layer(axum::extract::DefaultBodyLimit::max(
+                licenses::MAX_UPLOAD_BYTES,
             )),
         )
         .route(
