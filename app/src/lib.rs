@@ -108,9 +108,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/store/connections") view=|| view! { <AreaPending area=Area::Store page=0 /> } />
                     <Route path=path!("/store/apps") view=|| view! { <AreaPending area=Area::Store page=1 /> } />
                     <Route path=path!("/store/sync-runs") view=|| view! { <AreaPending area=Area::Store page=2 /> } />
-                    <Route path=path!("/licenses") view=|| view! { <AreaPending area=Area::Licenses page=0 /> } />
-                    <Route path=path!("/licenses/agreements") view=|| view! { <AreaPending area=Area::Licenses page=1 /> } />
-                    <Route path=path!("/licenses/groups") view=|| view! { <AreaPending area=Area::Licenses page=2 /> } />
+                    <Route path=path!("/licenses") view=pages::licenses::LicensesOverview />
+                    <Route path=path!("/licenses/agreements") view=pages::licenses::AgreementsPage />
+                    <Route path=path!("/licenses/agreements/new") view=pages::licenses::NewAgreementPage />
+                    <Route path=path!("/licenses/groups") view=pages::licenses::LicenseGroupsPage />
                     <Route path=path!("/licenses/reports") view=|| view! { <AreaPending area=Area::Licenses page=3 /> } />
                     <Route path=path!("/billing/subscriptions") view=|| view! { <AreaPending area=Area::Billing page=0 /> } />
                     <Route path=path!("/billing/licenses") view=|| view! { <AreaPending area=Area::Billing page=1 /> } />

@@ -28,6 +28,14 @@ pub async fn seed(services: &Services) -> anyhow::Result<bool> {
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo directory: {e}"))?;
         tracing::info!(users, groups, devices, "demo directory created");
+        let licenses = crate::licenses::Licenses {
+            db: services.db.clone(),
+            clock: services.clock.clone(),
+        };
+        let agreements = crate::demo_licenses::seed(&licenses)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding the demo agreements: {e}"))?;
+        tracing::info!(agreements, "demo agreements created");
     }
     Ok(seeded)
 }

@@ -27,6 +27,10 @@ pub struct ImportAnswer {
     pub created: Option<u64>,
     #[serde(default)]
     pub updated: Option<u64>,
+    #[serde(default)]
+    pub sets: Option<u64>,
+    #[serde(default)]
+    pub agreements: Option<u64>,
 }
 
 /// Constructed by the browser's upload code only (the server renders `Idle`).
@@ -40,10 +44,17 @@ enum Phase {
     Failed(ImportAnswer),
 }
 
-/// Import button and result panel for one kind (`users`, `groups`, `devices`, `software`).
+/// Import button and result panel. `url` is read when a file is chosen, so it may carry the
+/// form's current options as query parameters; the file's name is appended as `file_name`.
 /// `on_done` runs after a successful import (to reload the list).
 #[component]
-pub fn CsvImport(kind: &'static str, #[prop(into)] on_done: Callback<()>) -> impl IntoView {
+pub fn CsvImport(
+    /// Used for the input's id.
+    kind: &'static str,
+    #[prop(into)] url: Signal<String>,
+    #[prop(into)] on_done: Callback<()>,
+    #[prop(optional, into)] label: Option<String>,
+) -> impl IntoView {
     let t = use_texts();
     let phase = RwSignal::new(Phase::Idle);
     let input = NodeRef::<leptos::html::Input>::new();
@@ -56,18 +67,26 @@ pub fn CsvImport(kind: &'static str, #[prop(into)] on_done: Callback<()>) -> imp
                 .and_then(|i| i.files())
                 .and_then(|files| files.get(0))
             {
-                upload(kind, file, phase, on_done);
+                let base = url.get_untracked();
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let name: String = js_sys_encode(&file.name());
+                upload(
+                    &format!("{base}{sep}file_name={name}"),
+                    file,
+                    phase,
+                    on_done,
+                );
             }
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (&input, &on_done);
+            let _ = (&input, &on_done, &url);
         }
     };
     let busy = move || matches!(phase.get(), Phase::Uploading(_) | Phase::Checking);
     view! {
         <div class="import">
-            <label for=input_id.clone() class="import-label">{t.import_csv}</label>
+            <label for=input_id.clone() class="import-label">{label.unwrap_or_else(|| t.import_csv.to_string())}</label>
             <input id=input_id type="file" accept=".csv,text/csv" node_ref=input on:change=start disabled=busy />
             {move || match phase.get() {
                 Phase::Idle => None,
@@ -83,12 +102,19 @@ pub fn CsvImport(kind: &'static str, #[prop(into)] on_done: Callback<()>) -> imp
                         <span>{t.import_checking}</span>
                     </div>
                 }.into_any()),
-                Phase::Done(a) => Some(view! {
-                    <p class="import-ok" role="status">
-                        {fill(t.import_done, a.rows.unwrap_or(0))} " "
-                        {fill(t.import_created_updated, format!("{} / {}", a.created.unwrap_or(0), a.updated.unwrap_or(0)))}
-                    </p>
-                }.into_any()),
+                Phase::Done(a) => Some(match a.sets {
+                    Some(sets) => view! {
+                        <p class="import-ok" role="status">
+                            {fill(t.upload_sets_done, format!("{sets} / {}", a.agreements.unwrap_or(0)))}
+                        </p>
+                    }.into_any(),
+                    None => view! {
+                        <p class="import-ok" role="status">
+                            {fill(t.import_done, a.rows.unwrap_or(0))} " "
+                            {fill(t.import_created_updated, format!("{} / {}", a.created.unwrap_or(0), a.updated.unwrap_or(0)))}
+                        </p>
+                    }.into_any(),
+                }),
                 Phase::Failed(a) => {
                     let listed = a.errors.len();
                     Some(view! {
@@ -112,17 +138,27 @@ pub fn CsvImport(kind: &'static str, #[prop(into)] on_done: Callback<()>) -> imp
     }
 }
 
+/// Percent-encodes a query value.
 #[cfg(feature = "hydrate")]
-fn upload(kind: &'static str, file: web_sys::File, phase: RwSignal<Phase>, on_done: Callback<()>) {
+fn js_sys_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(feature = "hydrate")]
+fn upload(url: &str, file: web_sys::File, phase: RwSignal<Phase>, on_done: Callback<()>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
         return;
     };
-    if xhr
-        .open_with_async("POST", &format!("/api/directory/import/{kind}"), true)
-        .is_err()
-    {
+    if xhr.open_with_async("POST", url, true).is_err() {
         return;
     }
     let _ = xhr.set_request_header("content-type", "text/csv");

@@ -83,10 +83,10 @@ pub fn DevicesPage() -> impl IntoView {
             <section class="panel" aria-labelledby="import-devices-title">
                 <h2 id="import-devices-title">{t.import_devices_title}</h2>
                 <p class="muted">{t.import_devices_help}</p>
-                <CsvImport kind="devices" on_done=Callback::new(move |_| imported.update(|n| *n += 1)) />
+                <CsvImport kind="devices" url="/api/directory/import/devices".to_string() on_done=Callback::new(move |_| imported.update(|n| *n += 1)) />
                 <h3 class="spaced">{t.import_software_title}</h3>
                 <p class="muted">{t.import_software_help}</p>
-                <CsvImport kind="software" on_done=Callback::new(move |_| imported.update(|n| *n += 1)) />
+                <CsvImport kind="software" url="/api/directory/import/software".to_string() on_done=Callback::new(move |_| imported.update(|n| *n += 1)) />
             </section>
         })}
     }

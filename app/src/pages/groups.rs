@@ -92,7 +92,7 @@ pub fn GroupsPage() -> impl IntoView {
             <section class="panel" aria-labelledby="import-groups-title">
                 <h2 id="import-groups-title">{t.import_groups_title}</h2>
                 <p class="muted">{t.import_groups_help}</p>
-                <CsvImport kind="groups" on_done=Callback::new(move |_| imported.update(|n| *n += 1)) />
+                <CsvImport kind="groups" url="/api/directory/import/groups".to_string() on_done=Callback::new(move |_| imported.update(|n| *n += 1)) />
             </section>
         })}
     }

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod devices;
 pub mod groups;
 pub mod layout;
+pub mod licenses;
 pub mod login;
 pub mod users;
 

@@ -133,7 +133,7 @@ pub fn UsersPage() -> impl IntoView {
             <section class="panel" aria-labelledby="import-users-title">
                 <h2 id="import-users-title">{t.import_users_title}</h2>
                 <p class="muted">{t.import_users_help}</p>
-                <CsvImport kind="users" on_done=Callback::new(move |_| imported.update(|n| *n += 1)) />
+                <CsvImport kind="users" url="/api/directory/import/users".to_string() on_done=Callback::new(move |_| imported.update(|n| *n += 1)) />
             </section>
         })}
     }
