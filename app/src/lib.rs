@@ -112,7 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/licenses/agreements") view=pages::licenses::AgreementsPage />
                     <Route path=path!("/licenses/agreements/new") view=pages::licenses::NewAgreementPage />
                     <Route path=path!("/licenses/groups") view=pages::licenses::LicenseGroupsPage />
-                    <Route path=path!("/licenses/reports") view=|| view! { <AreaPending area=Area::Licenses page=3 /> } />
+                    <Route path=path!("/licenses/reports") view=pages::licenses::ReportsPage />
                     <Route path=path!("/billing/subscriptions") view=|| view! { <AreaPending area=Area::Billing page=0 /> } />
                     <Route path=path!("/billing/licenses") view=|| view! { <AreaPending area=Area::Billing page=1 /> } />
                     <Route path=path!("/billing/profiles") view=|| view! { <AreaPending area=Area::Billing page=2 /> } />

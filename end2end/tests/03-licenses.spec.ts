@@ -87,3 +87,34 @@ test('add an other-software agreement with the publisher and product type-ahead'
   await expect(page.getByRole('row', { name: /Visio retail/ })).toContainText('25 licenses');
   w.assertClean();
 });
+
+test('run both reports and export CSV', async ({ page, request }) => {
+  const w = watch(page);
+  await signIn(page);
+  // One managed computer with Visio, so that the installation report has content.
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'ld_session')!.value;
+  const headers = { cookie: `ld_session=${session}` };
+  await request.post('/api/directory/import/devices', { headers, data: 'name,platform,os_version,primary_user,join_type,last_check_in\nPC-REPORT,windows,10.0,,none,\n' });
+  await request.post('/api/directory/import/software', { headers, data: 'device,publisher,product,version\nPC-REPORT,Microsoft,Visio Professional 2021,16\n' });
+
+  await page.goto('/licenses/reports');
+  await hydrated(page);
+  await page.getByRole('tab', { name: 'License installation report' }).click();
+  const visio = page.getByRole('row', { name: /Visio Professional 2021/ });
+  await expect(visio).toContainText('Over-licensed (24 unused)');
+  await expect(page.getByRole('figure')).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export CSV' }).click();
+  const text = fs.readFileSync((await (await download).path())!, 'utf8');
+  expect(text).toContain('Microsoft,Visio Professional 2021,1,25,over-licensed,24');
+
+  await page.getByRole('tab', { name: 'License purchase report' }).click();
+  await expect(page.getByRole('heading', { name: 'License purchase report', level: 2 })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Visio retail/ })).toBeVisible();
+  const download2 = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export CSV' }).click();
+  const purchase = fs.readFileSync((await (await download2).path())!, 'utf8');
+  expect(purchase.split('\n')[0]).toBe('license_group,agreement,type,publisher,product,licenses');
+  w.assertClean();
+});

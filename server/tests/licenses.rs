@@ -409,3 +409,142 @@ async fn only_license_and_global_admins_change_agreements() {
     assert!(actions.iter().any(|a| a == "license_group.created"));
     assert!(actions.iter().any(|a| a == "agreement.created"));
 }
+
+#[tokio::test]
+async fn installation_and_purchase_reports() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    // No managed computers: the report says so instead of showing an empty table.
+    let (_, empty) = grace.call_json("report_installation", &[]).await;
+    assert_eq!(empty["managed_computers"], 0);
+
+    let post = |kind: &'static str, body: String| {
+        let c = &grace;
+        async move {
+            c.http
+                .post(format!("{}/api/directory/import/{kind}", c.base))
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    let mut devices =
+        String::from("name,platform,os_version,primary_user,join_type,last_check_in\n");
+    let mut software = String::from("device,publisher,product,version\n");
+    for i in 0..5 {
+        devices.push_str(&format!("PC{i},windows,10.0,,domain_joined,\n"));
+        software.push_str(&format!("PC{i},Adobe,Acrobat Pro,24\n"));
+        if i < 2 {
+            software.push_str(&format!("PC{i},Microsoft,Visio Professional 2021,16\n"));
+            // The same product twice on one computer is one installation.
+            software.push_str(&format!("PC{i},Microsoft,Visio Professional 2021,15\n"));
+        }
+    }
+    devices.push_str("Phone1,ios,18,,,\n");
+    assert_eq!(post("devices", devices).await, StatusCode::OK);
+    assert_eq!(post("software", software).await, StatusCode::OK);
+    let other =
+        |name: &'static str, product: &'static str, count: &'static str, group: &'static str| {
+            vec![
+                ("form[name]", name),
+                (
+                    "form[publisher]",
+                    if product == "Acrobat Pro" {
+                        "Adobe"
+                    } else {
+                        "Microsoft"
+                    },
+                ),
+                ("form[product]", product),
+                ("form[license_count]", count),
+                ("form[group]", "new"),
+                ("form[new_group]", group),
+            ]
+        };
+    assert_eq!(
+        grace
+            .call_json(
+                "agreements_add_other",
+                &other("Acrobat A", "Acrobat Pro", "2", "Adobe")
+            )
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        grace
+            .call_json(
+                "agreements_add_other",
+                &other("Visio", "Visio Professional 2021", "10", "Retail")
+            )
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    let (_, r) = grace.call_json("report_installation", &[]).await;
+    assert_eq!(r["managed_computers"], 5, "phones report no software");
+    let line = |product: &str| {
+        r["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["product"] == product)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(line("Acrobat Pro")["installed"], 5);
+    assert_eq!(
+        line("Acrobat Pro")["status"],
+        serde_json::json!({"UnderLicensed": 3})
+    );
+    assert_eq!(line("Visio Professional 2021")["installed"], 2);
+    assert_eq!(
+        line("Visio Professional 2021")["status"],
+        serde_json::json!({"OverLicensed": 8})
+    );
+    assert_eq!(
+        (r["missing_total"].as_i64(), r["unused_total"].as_i64()),
+        (Some(3), Some(8))
+    );
+    let (_, ms) = grace
+        .call_json("report_installation", &[("scope", "microsoft")])
+        .await;
+    assert_eq!(ms["lines"].as_array().unwrap().len(), 1);
+
+    // Purchase report for the Retail group only: Acrobat is a coverage gap there.
+    let (_, groups) = grace.call_json("license_groups_list", &[]).await;
+    let retail = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Retail")
+        .unwrap()["id"]
+        .to_string();
+    let (_, p) = grace
+        .call_json("report_purchase", &[("groups", &retail)])
+        .await;
+    assert_eq!(p["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(p["gaps"], serde_json::json!([["Adobe", "Acrobat Pro", 5]]));
+
+    let csv = grace
+        .get("/api/licenses/reports/installation.csv?scope=all")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("publisher,product,installed,licenses_owned,status,difference\n"));
+    assert!(csv.contains("Adobe,Acrobat Pro,5,2,under-licensed,3"));
+    let csv = grace
+        .get(&format!(
+            "/api/licenses/reports/purchase.csv?groups={retail}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("Retail,Visio,other,Microsoft,Visio Professional 2021,10"));
+    assert!(csv.contains("gap,Adobe,Acrobat Pro,0 of 5 installed"));
+}

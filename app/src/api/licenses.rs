@@ -155,6 +155,42 @@ pub async fn catalog_products(publisher: String, q: String) -> Result<Vec<String
     finish(result)
 }
 
+/// License installation report: installations on managed computers vs licenses owned.
+#[server(endpoint = "report_installation")]
+pub async fn installation_report(
+    scope: Option<String>,
+) -> Result<crate::domain::licenses::InstallationReport, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::Read)?;
+        let scope = crate::domain::licenses::SoftwareScope::parse(scope.as_deref().unwrap_or(""));
+        licenses()?.installation_report(scope).await
+    }
+    .await;
+    finish(result)
+}
+
+/// License purchase report for the selected license groups (comma-separated ids; none = all).
+#[server(endpoint = "report_purchase")]
+pub async fn purchase_report(
+    groups: Option<String>,
+    scope: Option<String>,
+) -> Result<crate::domain::licenses::PurchaseReport, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::Read)?;
+        let scope = crate::domain::licenses::SoftwareScope::parse(scope.as_deref().unwrap_or(""));
+        let ids = groups
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|g| g.trim().parse::<i64>().ok())
+            .collect();
+        licenses()?.purchase_report(ids, scope).await
+    }
+    .await;
+    finish(result)
+}
+
 #[cfg(feature = "ssr")]
 mod backend {
     use crate::api::ssr::Actor;
@@ -192,6 +228,15 @@ mod backend {
         async fn delete_agreement(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
         async fn publishers(&self, q: String) -> Result<Vec<String>, ApiError>;
         async fn products(&self, publisher: String, q: String) -> Result<Vec<String>, ApiError>;
+        async fn installation_report(
+            &self,
+            scope: SoftwareScope,
+        ) -> Result<InstallationReport, ApiError>;
+        async fn purchase_report(
+            &self,
+            groups: Vec<i64>,
+            scope: SoftwareScope,
+        ) -> Result<PurchaseReport, ApiError>;
     }
 
     pub type SharedLicenses = Arc<dyn LicensesBackend>;

@@ -294,3 +294,211 @@ mod tests {
         assert!(license_dates("01/02/2026", "").is_err());
     }
 }
+
+/// Licenses owned vs installations detected for one product (SPEC L-6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Compliance {
+    Compliant,
+    /// More installations than licenses: this many licenses are missing.
+    UnderLicensed(i64),
+    /// More licenses than installations: this many are unused.
+    OverLicensed(i64),
+}
+
+/// The compliance rule, in one place: equal is compliant; otherwise the difference says how
+/// many licenses are missing or unused.
+pub fn compliance(installed: i64, owned: i64) -> Compliance {
+    use std::cmp::Ordering;
+    match installed.cmp(&owned) {
+        Ordering::Equal => Compliance::Compliant,
+        Ordering::Greater => Compliance::UnderLicensed(installed - owned),
+        Ordering::Less => Compliance::OverLicensed(owned - installed),
+    }
+}
+
+/// Which software a report covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SoftwareScope {
+    All,
+    Microsoft,
+    NonMicrosoft,
+}
+
+impl SoftwareScope {
+    pub fn parse(s: &str) -> SoftwareScope {
+        match s {
+            "microsoft" => SoftwareScope::Microsoft,
+            "other" => SoftwareScope::NonMicrosoft,
+            _ => SoftwareScope::All,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SoftwareScope::All => "all",
+            SoftwareScope::Microsoft => "microsoft",
+            SoftwareScope::NonMicrosoft => "other",
+        }
+    }
+
+    /// Microsoft software is what its publisher names as Microsoft (Microsoft, Microsoft Research, …).
+    pub fn includes(self, publisher: &str) -> bool {
+        let microsoft = publisher
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("microsoft");
+        match self {
+            SoftwareScope::All => true,
+            SoftwareScope::Microsoft => microsoft,
+            SoftwareScope::NonMicrosoft => !microsoft,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallationLine {
+    pub publisher: String,
+    pub product: String,
+    pub installed: i64,
+    pub owned: i64,
+    pub status: Compliance,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallationReport {
+    /// Managed Windows computers (the only ones that report software).
+    pub managed_computers: i64,
+    pub lines: Vec<InstallationLine>,
+    pub installed_total: i64,
+    pub owned_total: i64,
+    pub missing_total: i64,
+    pub unused_total: i64,
+}
+
+impl InstallationReport {
+    /// Builds the report from installations and licenses owned per (publisher, product).
+    pub fn build(
+        managed_computers: i64,
+        installed: Vec<(String, String, i64)>,
+        owned: Vec<(String, String, i64)>,
+        scope: SoftwareScope,
+    ) -> InstallationReport {
+        use std::collections::BTreeMap;
+        let mut map: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+        for (p, q, n) in installed {
+            map.entry((p, q)).or_default().0 += n;
+        }
+        for (p, q, n) in owned {
+            map.entry((p, q)).or_default().1 += n;
+        }
+        let lines: Vec<InstallationLine> = map
+            .into_iter()
+            .filter(|((p, _), _)| scope.includes(p))
+            .map(
+                |((publisher, product), (installed, owned))| InstallationLine {
+                    status: compliance(installed, owned),
+                    publisher,
+                    product,
+                    installed,
+                    owned,
+                },
+            )
+            .collect();
+        let sum = |f: &dyn Fn(&InstallationLine) -> i64| lines.iter().map(f).sum::<i64>();
+        InstallationReport {
+            managed_computers,
+            installed_total: sum(&|l| l.installed),
+            owned_total: sum(&|l| l.owned),
+            missing_total: sum(&|l| match l.status {
+                Compliance::UnderLicensed(n) => n,
+                _ => 0,
+            }),
+            unused_total: sum(&|l| match l.status {
+                Compliance::OverLicensed(n) => n,
+                _ => 0,
+            }),
+            lines,
+        }
+    }
+}
+
+/// One agreement line of the purchase report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseLine {
+    pub group_name: String,
+    pub agreement: String,
+    pub kind: AgreementKind,
+    pub publisher: Option<String>,
+    pub product: Option<String>,
+    pub licenses: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseReport {
+    pub lines: Vec<PurchaseLine>,
+    /// Installed products with no agreement in the selected groups: (publisher, product, installations).
+    pub gaps: Vec<(String, String, i64)>,
+}
+
+#[cfg(test)]
+mod report_tests {
+    use super::*;
+
+    #[test]
+    fn compliance_arithmetic() {
+        assert_eq!(compliance(10, 10), Compliance::Compliant);
+        assert_eq!(compliance(12, 10), Compliance::UnderLicensed(2));
+        assert_eq!(compliance(3, 10), Compliance::OverLicensed(7));
+        assert_eq!(compliance(0, 0), Compliance::Compliant);
+        assert_eq!(compliance(5, 0), Compliance::UnderLicensed(5));
+    }
+
+    #[test]
+    fn report_totals_and_scope() {
+        let s = |a: &str, b: &str, n: i64| (a.to_string(), b.to_string(), n);
+        let r = InstallationReport::build(
+            4,
+            vec![
+                s("Adobe", "Acrobat", 4),
+                s("Microsoft", "Visio", 3),
+                s("Microsoft Research", "Z3", 1),
+            ],
+            vec![
+                s("Adobe", "Acrobat", 2),
+                s("Microsoft", "Visio", 5),
+                s("Autodesk", "AutoCAD", 1),
+                s("Adobe", "Acrobat", 1),
+            ],
+            SoftwareScope::All,
+        );
+        assert_eq!(r.lines.len(), 4);
+        let acrobat = &r.lines[0];
+        assert_eq!(
+            (acrobat.installed, acrobat.owned, acrobat.status),
+            (4, 3, Compliance::UnderLicensed(1))
+        );
+        assert_eq!(
+            (
+                r.installed_total,
+                r.owned_total,
+                r.missing_total,
+                r.unused_total
+            ),
+            (8, 9, 2, 3)
+        );
+        let ms = InstallationReport::build(
+            4,
+            vec![s("Microsoft", "Visio", 3), s("Adobe", "X", 1)],
+            vec![],
+            SoftwareScope::Microsoft,
+        );
+        assert_eq!(ms.lines.len(), 1);
+        let other = InstallationReport::build(
+            4,
+            vec![s("Microsoft Research", "Z3", 3), s("Adobe", "X", 1)],
+            vec![],
+            SoftwareScope::NonMicrosoft,
+        );
+        assert_eq!(other.lines[0].publisher, "Adobe");
+    }
+}

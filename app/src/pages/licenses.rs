@@ -568,3 +568,201 @@ pub fn LicenseGroupsPage() -> impl IntoView {
         </ConfirmDialog>
     }
 }
+
+/// `/licenses/reports`: the license purchase report and the license installation report.
+#[component]
+pub fn ReportsPage() -> impl IntoView {
+    use crate::api::licenses::{installation_report, purchase_report};
+    use crate::domain::licenses::Compliance;
+    let t = use_texts();
+    let query = use_query_map();
+    let which = Memo::new(move |_| {
+        query
+            .read()
+            .get("report")
+            .unwrap_or_else(|| "installation".into())
+    });
+    let scope = Memo::new(move |_| query.read().get("scope").unwrap_or_else(|| "all".into()));
+    let chosen = Memo::new(move |_| {
+        query
+            .read()
+            .get_all("group")
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|g| g.parse::<i64>().ok())
+            .collect::<Vec<_>>()
+    });
+    let groups = Resource::new(|| (), |_| list_license_groups());
+    let installation = Resource::new(move || scope.get(), |s| installation_report(Some(s)));
+    let purchase = Resource::new(
+        move || (chosen.get(), scope.get()),
+        |(g, s)| {
+            purchase_report(
+                Some(
+                    g.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+                Some(s),
+            )
+        },
+    );
+    let csv_href = move || {
+        let groups = chosen
+            .get()
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        format!(
+            "/api/licenses/reports/{}.csv?scope={}&groups={groups}",
+            which.get(),
+            scope.get()
+        )
+    };
+    let tab = move |id: &'static str, label: &'static str| {
+        view! {
+            <a class="button" class:secondary=move || which.get() != id role="tab" aria-selected=move || (which.get() == id).to_string()
+               href=move || format!("/licenses/reports?report={id}&scope={}", scope.get())>{label}</a>
+        }
+    };
+    view! {
+        <Title text=t.licenses_reports />
+        <AreaTabs area=Area::Licenses current=3 />
+        <div class="page-head">
+            <h1>{t.licenses_reports}</h1>
+            <div class="page-actions">
+                <a class="button secondary" href=csv_href download rel="external">{t.export_csv}</a>
+                <button type="button" class="secondary" on:click=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    if let Some(w) = web_sys::window() { let _ = w.print(); }
+                }>{t.print}</button>
+            </div>
+        </div>
+        <div class="report-tabs" role="tablist">
+            {tab("purchase", t.purchase_report)}
+            {tab("installation", t.installation_report)}
+        </div>
+        <leptos_router::components::Form method="GET" action="" attr:class="filters">
+            <input type="hidden" name="report" prop:value=move || which.get() />
+            <div class="field">
+                <label for="f-scope">{t.software_scope}</label>
+                <select id="f-scope" name="scope">
+                    <option value="all" selected=move || scope.get() == "all">{t.scope_all}</option>
+                    <option value="microsoft" selected=move || scope.get() == "microsoft">{t.scope_microsoft}</option>
+                    <option value="other" selected=move || scope.get() == "other">{t.scope_other}</option>
+                </select>
+            </div>
+            <Show when=move || which.get() == "purchase">
+                <fieldset class="group-filter">
+                    <legend>{t.licenses_groups}</legend>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            groups.await.unwrap_or_default().into_iter().map(|g| {
+                                let id = g.id;
+                                view! {
+                                    <label class="check"><input type="checkbox" name="group" value=id prop:checked=move || chosen.get().contains(&id) />{g.name.clone()}</label>
+                                }
+                            }).collect_view()
+                        })}
+                    </Transition>
+                    <p class="hint">{t.groups_none_means_all}</p>
+                </fieldset>
+            </Show>
+            <div class="form-actions"><button type="submit" class="primary">{t.run_report}</button></div>
+        </leptos_router::components::Form>
+        <Show when=move || which.get() == "installation" fallback=move || view! {
+            <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
+                {move || Suspend::new(async move {
+                    match purchase.await {
+                        Err(e) => view! { <ErrorView error=e /> }.into_any(),
+                        Ok(r) => {
+                            let count = r.lines.len();
+                            let gaps = r.gaps.len();
+                            view! {
+                                <h2>{t.purchase_report}</h2>
+                                <DataTable caption=t.purchase_report columns=vec![Column::new("group", t.col_license_group), Column::new("agreement", t.agreement_name), Column::new("kind", t.col_kind), Column::new("product", t.col_product), Column::new("licenses", t.number_of_licenses)] row_count=Signal::stored(count) empty=t.no_agreements>
+                                    {r.lines.iter().map(|l| view! {
+                                        <tr>
+                                            <td>{l.group_name.clone()}</td>
+                                            <td>{l.agreement.clone()}</td>
+                                            <td>{match l.kind { AgreementKind::Volume => t.kind_volume, AgreementKind::Other => t.kind_other }}</td>
+                                            <td>{match (&l.publisher, &l.product) { (Some(p), Some(q)) => format!("{p} — {q}"), _ => t.not_available.to_string() }}</td>
+                                            <td class="num">{l.licenses.map(|n| n.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </DataTable>
+                                <h2>{fill(t.coverage_gaps, gaps)}</h2>
+                                <p class="muted">{t.coverage_gaps_help}</p>
+                                <DataTable caption=t.coverage_gaps_caption columns=vec![Column::new("publisher", t.col_publisher), Column::new("product", t.col_product), Column::new("installed", t.col_installed)] row_count=Signal::stored(gaps) empty=t.no_gaps>
+                                    {r.gaps.iter().map(|(p, q, n)| view! { <tr><td>{p.clone()}</td><td>{q.clone()}</td><td class="num">{*n}</td></tr> }).collect_view()}
+                                </DataTable>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        }>
+            <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
+                {move || Suspend::new(async move {
+                    match installation.await {
+                        Err(e) => view! { <ErrorView error=e /> }.into_any(),
+                        Ok(r) if r.managed_computers == 0 => view! {
+                            <div class="notice" role="note">
+                                <strong>{t.no_managed_computers_title}</strong>" "{t.no_managed_computers_body}
+                                " "<a href="/devices">{t.dir_devices}</a>
+                            </div>
+                        }.into_any(),
+                        Ok(r) => {
+                            let count = r.lines.len();
+                            let max = r.lines.iter().map(|l| l.installed.max(l.owned)).max().unwrap_or(1).max(1) as f64;
+                            let mut top = r.lines.clone();
+                            top.sort_by_key(|l| std::cmp::Reverse(l.installed));
+                            top.truncate(12);
+                            view! {
+                                <h2>{t.installation_report}</h2>
+                                <dl class="facts">
+                                    <div><dt>{t.managed_computers}</dt><dd>{r.managed_computers}</dd></div>
+                                    <div><dt>{t.col_installed}</dt><dd>{r.installed_total}</dd></div>
+                                    <div><dt>{t.licenses_owned}</dt><dd>{r.owned_total}</dd></div>
+                                    <div><dt>{t.licenses_missing}</dt><dd class="bad-text">{r.missing_total}</dd></div>
+                                    <div><dt>{t.licenses_unused}</dt><dd>{r.unused_total}</dd></div>
+                                </dl>
+                                <figure class="chart" aria-label=t.chart_label>
+                                    <figcaption>{t.chart_label}</figcaption>
+                                    {top.iter().map(|l| view! {
+                                        <div class="chart-row">
+                                            <span class="chart-label">{l.product.clone()}</span>
+                                            <span class="chart-bars">
+                                                <span class="bar installed" style=format!("width: {:.1}%", l.installed as f64 / max * 100.0)>{l.installed}</span>
+                                                <span class="bar owned" style=format!("width: {:.1}%", l.owned as f64 / max * 100.0)>{l.owned}</span>
+                                            </span>
+                                        </div>
+                                    }).collect_view()}
+                                    <p class="legend"><span class="swatch installed"></span>{t.col_installed}" "<span class="swatch owned"></span>{t.licenses_owned}</p>
+                                </figure>
+                                <p class="muted">{t.volume_not_counted}</p>
+                                <DataTable caption=t.installation_report columns=vec![Column::new("publisher", t.col_publisher), Column::new("product", t.col_product), Column::new("installed", t.col_installed), Column::new("owned", t.licenses_owned), Column::new("status", t.col_status)] row_count=Signal::stored(count)>
+                                    {r.lines.iter().map(|l| view! {
+                                        <tr>
+                                            <td>{l.publisher.clone()}</td>
+                                            <td>{l.product.clone()}</td>
+                                            <td class="num">{l.installed}</td>
+                                            <td class="num">{l.owned}</td>
+                                            <td>{match l.status {
+                                                Compliance::Compliant => view! { <span class="pill ok">{t.compliant}</span> }.into_any(),
+                                                Compliance::UnderLicensed(n) => view! { <span class="pill bad">{fill(t.under_licensed, n)}</span> }.into_any(),
+                                                Compliance::OverLicensed(n) => view! { <span class="pill">{fill(t.over_licensed, n)}</span> }.into_any(),
+                                            }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </DataTable>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </Show>
+    }
+}

@@ -3,6 +3,7 @@
 //! this module applies them atomically and records every change in the audit log.
 
 pub mod csv_sets;
+pub mod reports;
 
 use crate::audit::{self, Entry, Who};
 use crate::db::{Db, Tx};
@@ -612,6 +613,21 @@ impl LicensesBackend for Licenses {
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)
+    }
+
+    async fn installation_report(
+        &self,
+        scope: SoftwareScope,
+    ) -> Result<InstallationReport, ApiError> {
+        self.build_installation_report(scope).await
+    }
+
+    async fn purchase_report(
+        &self,
+        groups: Vec<i64>,
+        scope: SoftwareScope,
+    ) -> Result<PurchaseReport, ApiError> {
+        self.build_purchase_report(groups, scope).await
     }
 }
 

@@ -90,3 +90,51 @@ pub async fn upload(
         Err(ImportError::Api(e)) => error(e),
     }
 }
+
+#[derive(Deserialize)]
+pub struct ReportParams {
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub groups: String,
+}
+
+/// `GET /api/licenses/reports/{installation|purchase}.csv?scope=all|microsoft|other&groups=1,2`
+pub async fn report_csv(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Query(params): Query<ReportParams>,
+) -> Response {
+    if let Err(e) = check(&caller, Permission::Read) {
+        return error(e);
+    }
+    let scope = app::domain::licenses::SoftwareScope::parse(&params.scope);
+    let groups = params
+        .groups
+        .split(',')
+        .filter_map(|g| g.trim().parse::<i64>().ok())
+        .collect();
+    let result = match file.as_str() {
+        "installation.csv" => state.licenses.installation_csv(scope).await,
+        "purchase.csv" => state.licenses.purchase_csv(groups, scope).await,
+        _ => Err(ApiError::NotFound),
+    };
+    match result {
+        Ok(bytes) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"license-{file}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => error(e),
+    }
+}

@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
                 licenses::MAX_UPLOAD_BYTES,
             )),
         )
+        .route("/api/licenses/reports/{file}", get(licenses::report_csv))
         .route(
             "/api/v1/devices/{name}/software",
             axum::routing::put(directory::report_software),

@@ -1,0 +1,188 @@
+//! License purchase and installation reports (SPEC L-6). The arithmetic lives in
+//! `app::domain::licenses::InstallationReport::build` / `compliance`; this module only gathers.
+
+use super::Licenses;
+use crate::services::internal;
+use app::domain::ApiError;
+use app::domain::licenses::*;
+use std::collections::HashSet;
+
+type ProductCount = (String, String, i64);
+
+impl Licenses {
+    pub(crate) async fn managed_computers(&self) -> Result<i64, ApiError> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM dir_devices WHERE platform = 'windows'")
+            .fetch_one(&self.db.pool)
+            .await
+            .map_err(internal)
+    }
+
+    /// Installations per product on managed (Windows) computers: one per computer.
+    pub(crate) async fn installations(&self) -> Result<Vec<ProductCount>, ApiError> {
+        sqlx::query_as(
+            "SELECT s.publisher, s.product, COUNT(DISTINCT s.device_id) FROM detected_software s \
+             JOIN dir_devices d ON d.id = s.device_id WHERE d.platform = 'windows' \
+             GROUP BY s.publisher, s.product",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)
+    }
+
+    /// Licenses owned per product from other-software agreements. Volume agreements count once
+    /// their entitlements are refreshed from the licensing service (SPEC L-3).
+    pub(crate) async fn owned(&self) -> Result<Vec<ProductCount>, ApiError> {
+        sqlx::query_as(
+            "SELECT publisher, product, CAST(SUM(license_count) AS BIGINT) FROM agreements \
+             WHERE kind = 'other' GROUP BY publisher, product",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)
+    }
+
+    pub(crate) async fn build_installation_report(
+        &self,
+        scope: SoftwareScope,
+    ) -> Result<InstallationReport, ApiError> {
+        Ok(InstallationReport::build(
+            self.managed_computers().await?,
+            self.installations().await?,
+            self.owned().await?,
+            scope,
+        ))
+    }
+
+    pub(crate) async fn build_purchase_report(
+        &self,
+        groups: Vec<i64>,
+        scope: SoftwareScope,
+    ) -> Result<PurchaseReport, ApiError> {
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+        )> = sqlx::query_as(
+            "SELECT g.id, g.name, a.name, a.kind, a.publisher, a.product, a.license_count \
+             FROM agreements a JOIN license_groups g ON g.id = a.group_id \
+             ORDER BY g.builtin DESC, g.name_key, a.name_key",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        let selected = |gid: i64| groups.is_empty() || groups.contains(&gid);
+        let mut covered: HashSet<(String, String)> = HashSet::new();
+        let mut lines = vec![];
+        for (gid, group_name, agreement, kind, publisher, product, licenses) in rows {
+            if !selected(gid) {
+                continue;
+            }
+            let kind = AgreementKind::parse(&kind).unwrap_or(AgreementKind::Volume);
+            // Volume licensing agreements are Microsoft's.
+            let in_scope = match &publisher {
+                Some(p) => scope.includes(p),
+                None => scope != SoftwareScope::NonMicrosoft,
+            };
+            if !in_scope {
+                continue;
+            }
+            if let (Some(p), Some(q)) = (&publisher, &product) {
+                covered.insert((p.clone(), q.clone()));
+            }
+            lines.push(PurchaseLine {
+                group_name,
+                agreement,
+                kind,
+                publisher,
+                product,
+                licenses,
+            });
+        }
+        let mut gaps: Vec<ProductCount> = self
+            .installations()
+            .await?
+            .into_iter()
+            .filter(|(p, q, _)| scope.includes(p) && !covered.contains(&(p.clone(), q.clone())))
+            .collect();
+        gaps.sort();
+        Ok(PurchaseReport { lines, gaps })
+    }
+
+    /// The installation report as CSV.
+    pub async fn installation_csv(&self, scope: SoftwareScope) -> Result<Vec<u8>, ApiError> {
+        let r = self.build_installation_report(scope).await?;
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.write_record([
+            "publisher",
+            "product",
+            "installed",
+            "licenses_owned",
+            "status",
+            "difference",
+        ])
+        .map_err(internal)?;
+        for l in &r.lines {
+            let (status, diff) = match l.status {
+                Compliance::Compliant => ("compliant", 0),
+                Compliance::UnderLicensed(n) => ("under-licensed", n),
+                Compliance::OverLicensed(n) => ("over-licensed", n),
+            };
+            w.write_record([
+                l.publisher.clone(),
+                l.product.clone(),
+                l.installed.to_string(),
+                l.owned.to_string(),
+                status.to_string(),
+                diff.to_string(),
+            ])
+            .map_err(internal)?;
+        }
+        w.into_inner().map_err(internal)
+    }
+
+    /// The purchase report as CSV (agreements, then the coverage gaps).
+    pub async fn purchase_csv(
+        &self,
+        groups: Vec<i64>,
+        scope: SoftwareScope,
+    ) -> Result<Vec<u8>, ApiError> {
+        let r = self.build_purchase_report(groups, scope).await?;
+        let mut w = csv::Writer::from_writer(vec![]);
+        w.write_record([
+            "license_group",
+            "agreement",
+            "type",
+            "publisher",
+            "product",
+            "licenses",
+        ])
+        .map_err(internal)?;
+        for l in &r.lines {
+            w.write_record([
+                l.group_name.clone(),
+                l.agreement.clone(),
+                l.kind.as_str().to_string(),
+                l.publisher.clone().unwrap_or_default(),
+                l.product.clone().unwrap_or_else(|| "Not available".into()),
+                l.licenses.map(|n| n.to_string()).unwrap_or_default(),
+            ])
+            .map_err(internal)?;
+        }
+        for (publisher, product, installed) in &r.gaps {
+            w.write_record([
+                "(no license in the selected groups)".to_string(),
+                String::new(),
+                "gap".to_string(),
+                publisher.clone(),
+                product.clone(),
+                format!("0 of {installed} installed"),
+            ])
+            .map_err(internal)?;
+        }
+        w.into_inner().map_err(internal)
+    }
+}
