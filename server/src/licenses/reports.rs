@@ -9,6 +9,17 @@ use std::collections::HashSet;
 
 type ProductCount = (String, String, i64);
 
+#[derive(sqlx::FromRow)]
+struct PurchaseRow {
+    gid: i64,
+    group_name: String,
+    agreement: String,
+    kind: String,
+    publisher: Option<String>,
+    product: Option<String>,
+    licenses: Option<i64>,
+}
+
 impl Licenses {
     pub(crate) async fn managed_computers(&self) -> Result<i64, ApiError> {
         sqlx::query_scalar("SELECT COUNT(*) FROM dir_devices WHERE platform = 'windows'")
@@ -58,16 +69,9 @@ impl Licenses {
         groups: Vec<i64>,
         scope: SoftwareScope,
     ) -> Result<PurchaseReport, ApiError> {
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-        )> = sqlx::query_as(
-            "SELECT g.id, g.name, a.name, a.kind, a.publisher, a.product, a.license_count \
+        let rows: Vec<PurchaseRow> = sqlx::query_as(
+            "SELECT g.id AS gid, g.name AS group_name, a.name AS agreement, a.kind, a.publisher, a.product, \
+             a.license_count AS licenses \
              FROM agreements a JOIN license_groups g ON g.id = a.group_id \
              ORDER BY g.builtin DESC, g.name_key, a.name_key",
         )
@@ -77,7 +81,16 @@ impl Licenses {
         let selected = |gid: i64| groups.is_empty() || groups.contains(&gid);
         let mut covered: HashSet<(String, String)> = HashSet::new();
         let mut lines = vec![];
-        for (gid, group_name, agreement, kind, publisher, product, licenses) in rows {
+        for PurchaseRow {
+            gid,
+            group_name,
+            agreement,
+            kind,
+            publisher,
+            product,
+            licenses,
+        } in rows
+        {
             if !selected(gid) {
                 continue;
             }
