@@ -161,6 +161,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state_pool = services.db.pool.clone();
     let state = AppState::new(
         services,
         Assets::new(Source::Dir(std::env::temp_dir().join("ld-none"))),
@@ -286,11 +287,144 @@ async fn main() -> anyhow::Result<()> {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!(
-        "\n{:<34} {:>9.1} {:>9.1} (max of 10 uploads)",
+    let upload_line = format!(
+        "{:<34} {:>9.1} {:>9.1} (max of 10 uploads)",
         "5,000-set CSV validated + stored",
         percentile(&times, 0.5),
         times[times.len() - 1]
     );
+    println!("\n{upload_line}");
+
+    // 50,000 agreements (the ten uploads above made 10) and 700 devices with detected software.
+    let pool = state_pool.clone();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut tx = pool.begin().await?;
+    let group: i64 = sqlx::query_scalar("SELECT id FROM license_groups WHERE builtin = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let catalog = licensedesk::demo_directory::CATALOG;
+    for chunk in (0..49_990usize).collect::<Vec<_>>().chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO agreements (kind, name, name_key, group_id, publisher, product, license_count, details, created_at, updated_at) VALUES ",
+        );
+        for (n, _) in chunk.iter().enumerate() {
+            let b = n * 5;
+            sql.push_str(&format!(
+                "{}('other', ${}, ${}, ${}, ${}, ${}, 10, '', {now}, {now})",
+                if n == 0 { "" } else { ", " },
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for i in chunk {
+            let (publisher, product, _) = catalog[i % catalog.len()];
+            let name = format!("Agreement {i:05} {product}");
+            q = q
+                .bind(name.clone())
+                .bind(name.to_lowercase())
+                .bind(group)
+                .bind(publisher)
+                .bind(product);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    for d in 0..700i64 {
+        let name = format!("BENCH-PC{d:04}");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO dir_devices (name, name_key, platform, os_version, join_type, created_at, updated_at) \
+             VALUES ($1, $2, 'windows', '10.0', 'domain_joined', $3, $3) RETURNING id",
+        )
+        .bind(name.clone())
+        .bind(name.to_lowercase())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for k in 0..12usize {
+            let (publisher, product, version) = catalog[(d as usize * 7 + k * 3) % catalog.len()];
+            sqlx::query("INSERT INTO detected_software (device_id, publisher, product, version) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(publisher)
+                .bind(product)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    if backend == "PostgreSQL" {
+        sqlx::query("ANALYZE").execute(&pool).await?;
+    }
+    let call = |endpoint: &'static str, form: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let t = Instant::now();
+            let res = client
+                .post(format!("{base}/api/{endpoint}"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{endpoint}: {}", res.status());
+            let body: serde_json::Value = res.json().await.unwrap();
+            (t.elapsed().as_secs_f64() * 1000.0, body)
+        }
+    };
+    let mut cursor: Option<String> = None;
+    for _ in 1..500 {
+        let mut form = vec![];
+        if let Some(c) = &cursor {
+            form.push(("after", c.clone()));
+        }
+        let (_, body) = call("agreements_list", form).await;
+        cursor = body["next"].as_str().map(str::to_string);
+    }
+    let deep = cursor.expect("deep agreements cursor");
+    println!("\n50,000 agreements, 700 managed computers ({backend})");
+    println!(
+        "{:<34} {:>9} {:>9} {:>9} {:>8}",
+        "case", "p50 ms", "p99 ms", "mean ms", "rows"
+    );
+    let cases: Vec<(&str, &'static str, Vec<(&'static str, String)>)> = vec![
+        ("agreements, first page", "agreements_list", vec![]),
+        (
+            "agreements, page 500",
+            "agreements_list",
+            vec![("after", deep)],
+        ),
+        (
+            "agreements, search \"visio\"",
+            "agreements_list",
+            vec![("q", "visio".into())],
+        ),
+        ("installation report (all)", "report_installation", vec![]),
+    ];
+    for (name, endpoint, form) in cases {
+        let mut times = vec![];
+        let mut rows = 0;
+        for _ in 0..(samples / 3).max(20) {
+            let (ms, body) = call(endpoint, form.clone()).await;
+            rows = body["items"]
+                .as_array()
+                .or(body["lines"].as_array())
+                .map(|a| a.len())
+                .unwrap_or(0);
+            times.push(ms);
+        }
+        times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        println!(
+            "{:<34} {:>9.2} {:>9.2} {:>9.2} {:>8}",
+            name,
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            mean,
+            rows
+        );
+    }
     Ok(())
 }
