@@ -41,6 +41,9 @@ const DEPARTMENTS: &[&str] = &[
     "Supply Chain",
 ];
 
+/// Form fields of a server-function call.
+type Form = Vec<(&'static str, String)>;
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
@@ -389,7 +392,7 @@ async fn main() -> anyhow::Result<()> {
         "{:<34} {:>9} {:>9} {:>9} {:>8}",
         "case", "p50 ms", "p99 ms", "mean ms", "rows"
     );
-    let cases: Vec<(&str, &'static str, Vec<(&'static str, String)>)> = vec![
+    let cases: Vec<(&str, &'static str, Form)> = vec![
         ("agreements, first page", "agreements_list", vec![]),
         (
             "agreements, page 500",
