@@ -36,13 +36,22 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // Run from the empty data directory: the binary needs nothing beside it.
-    command: `cd "${dataDir}" && exec "${bin}" serve --listen 127.0.0.1:${port} --database-url sqlite://${dataDir}/e2e.db`,
-    url: `http://127.0.0.1:${port}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      // The simulated volume licensing service, from the same binary.
+      command: `"${bin}" simulator --listen 127.0.0.1:${port + 1}`,
+      port: port + 1,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      // Run from the empty data directory: the binary needs nothing beside it.
+      command: `cd "${dataDir}" && exec "${bin}" serve --listen 127.0.0.1:${port} --database-url sqlite://${dataDir}/e2e.db --licensing-url http://127.0.0.1:${port + 1}`,
+      url: `http://127.0.0.1:${port}/readyz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

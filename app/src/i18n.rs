@@ -82,6 +82,13 @@ macro_rules! declare_texts {
 }
 
 declare_texts! {
+    refresh_now,
+    refreshing,
+    toast_refreshed,
+    licensing_not_configured,
+    licenses_may_differ,
+    last_refreshed,
+    never_refreshed,
     print,
     purchase_report,
     installation_report,
@@ -108,7 +115,6 @@ declare_texts! {
     compliant,
     under_licensed,
     over_licensed,
-    licenses_refresh_pending,
     agreement_count,
     add_agreements,
     search_agreements,
@@ -362,6 +368,13 @@ declare_texts! {
 }
 
 pub const EN: Texts = Texts {
+    refresh_now: "Refresh now",
+    refreshing: "Refreshing…",
+    toast_refreshed: "Refreshed {} number sets: {} valid, {} invalid; {} product entitlements.",
+    licensing_not_configured: "No volume licensing service is configured, so Refresh now cannot validate number sets. Start LicenseDesk with --licensing-url (demo mode uses the built-in simulator).",
+    licenses_may_differ: "Agreements changed since the last refresh: this overview and the reports may differ from the licensing service until you refresh.",
+    last_refreshed: "Last refreshed {} (UTC).",
+    never_refreshed: "Not refreshed yet: number sets are pending until the licensing service has validated them.",
     print: "Print",
     purchase_report: "License purchase report",
     installation_report: "License installation report",
@@ -384,11 +397,10 @@ pub const EN: Texts = Texts {
     licenses_missing: "Licenses missing",
     licenses_unused: "Licenses unused",
     chart_label: "Installed vs owned, top 12 products by installations",
-    volume_not_counted: "Volume licensing agreements count here once their entitlements are refreshed from the licensing service, which is not available yet.",
+    volume_not_counted: "Volume licensing agreements count with the entitlements fetched by the last Refresh now.",
     compliant: "Compliant",
     under_licensed: "Under-licensed by {}",
     over_licensed: "Over-licensed ({} unused)",
-    licenses_refresh_pending: "Agreements, license groups and the compliance reports are available. Validating number sets against the licensing service (Refresh now) is not available yet: number sets stay Pending, and volume agreements' entitlements are not counted in the reports, until then.",
     agreement_count: "{} agreements",
     add_agreements: "Add agreements",
     search_agreements: "Search agreements by name",

@@ -118,3 +118,18 @@ test('run both reports and export CSV', async ({ page, request }) => {
   expect(purchase.split('\n')[0]).toBe('license_group,agreement,type,publisher,product,licenses');
   w.assertClean();
 });
+
+test('Refresh now validates the number sets against the licensing service', async ({ page }) => {
+  const w = watch(page);
+  await signIn(page);
+  await page.goto('/licenses');
+  await hydrated(page);
+  await expect(page.getByText('Agreements changed since the last refresh')).toBeVisible();
+  await page.getByRole('button', { name: 'Refresh now' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Refreshed \d+ number sets/ })).toBeVisible();
+  await expect(page.getByText(/Last refreshed/)).toBeVisible();
+  await expect(page.getByText('Agreements changed since the last refresh')).toHaveCount(0);
+  await page.goto('/licenses/agreements?q=open');
+  await expect(page.getByRole('row', { name: /Open Value 2026/ })).toContainText('Valid');
+  w.assertClean();
+});

@@ -29,6 +29,8 @@ pub enum Command {
     CreateAdmin(CreateAdminArgs),
     /// Exit 0 when the portal at --url answers /healthz (for container health checks).
     Healthcheck(HealthcheckArgs),
+    /// Serve the simulated volume licensing service (for demos and tests), with fault injection.
+    Simulator(SimulatorArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -62,6 +64,10 @@ pub struct ServeArgs {
     /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you control).
     #[arg(long, env = "LICENSEDESK_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Base URL of the volume licensing service used by Refresh now, e.g. `http://127.0.0.1:3300`.
+    /// Demo mode starts the built-in simulator and uses it when this is not set.
+    #[arg(long, env = "LICENSEDESK_LICENSING_URL")]
+    pub licensing_url: Option<url::Url>,
     /// Log format: `text` or `json`.
     #[arg(long, env = "LICENSEDESK_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
@@ -90,6 +96,27 @@ pub struct CreateAdminArgs {
 pub struct HealthcheckArgs {
     #[arg(long, env = "LICENSEDESK_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SimulatorArgs {
+    #[arg(long, default_value = "127.0.0.1:3300")]
+    pub listen: SocketAddr,
+    /// Answer the first N calls with a fault (see --fault-status, --fault-error).
+    #[arg(long, default_value_t = 0)]
+    pub fail_next: u32,
+    /// HTTP status of injected faults (429 or 503), sent with Retry-After.
+    #[arg(long, default_value_t = 503)]
+    pub fault_status: u16,
+    /// Answer faults with HTTP 200 and this error number instead (e.g. 9646).
+    #[arg(long, default_value_t = 0)]
+    pub fault_error: u32,
+    /// Retry-After seconds sent with injected 429/503 answers.
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
+    /// Wait this many milliseconds before every answer (slow service).
+    #[arg(long, default_value_t = 0)]
+    pub delay_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -31,6 +31,7 @@ pub async fn seed(services: &Services) -> anyhow::Result<bool> {
         let licenses = crate::licenses::Licenses {
             db: services.db.clone(),
             clock: services.clock.clone(),
+            licensing: None,
         };
         let agreements = crate::demo_licenses::seed(&licenses)
             .await

@@ -11,6 +11,7 @@ pub mod demo_directory;
 pub mod demo_licenses;
 pub mod directory;
 pub mod licenses;
+pub mod licensing;
 pub mod services;
 pub mod web;
 

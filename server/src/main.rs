@@ -38,6 +38,7 @@ async fn main() {
             create_admin(args).await
         }
         Some(Command::Healthcheck(args)) => healthcheck(args.listen).await,
+        Some(Command::Simulator(args)) => run_simulator(args).await,
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -76,7 +77,26 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
     let needs_setup = services.admin_count().await? == 0;
-    let state = AppState::new(services, Assets::discover(), args.trust_proxy);
+    let mut state = AppState::new(services, Assets::discover(), args.trust_proxy);
+    let licensing_url = match (&args.licensing_url, args.demo) {
+        (Some(url), _) => Some(url.to_string()),
+        (None, true) => {
+            let url = licensedesk::licensing::spawn_simulator(
+                "127.0.0.1:0".parse()?,
+                std::sync::Arc::new(licensedesk::licensing::Faults::default()),
+            )
+            .await?;
+            tracing::info!(%url, "demo: simulated licensing service started");
+            Some(url)
+        }
+        (None, false) => None,
+    };
+    if let Some(url) = licensing_url {
+        state = state.with_licensing(licensedesk::licensing::Connector::new(
+            &url,
+            Duration::from_secs(10),
+        ));
+    }
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -102,6 +122,25 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn run_simulator(args: licensedesk::config::SimulatorArgs) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering;
+    init_tracing(LogFormat::Text);
+    let faults = std::sync::Arc::new(licensedesk::licensing::Faults::default());
+    faults.fail_next.store(args.fail_next, Ordering::SeqCst);
+    faults
+        .fail_status
+        .store(u32::from(args.fault_status), Ordering::SeqCst);
+    faults.fail_error.store(args.fault_error, Ordering::SeqCst);
+    faults
+        .retry_after_secs
+        .store(args.retry_after, Ordering::SeqCst);
+    faults.delay_ms.store(args.delay_ms, Ordering::SeqCst);
+    let url = licensedesk::licensing::spawn_simulator(args.listen, faults).await?;
+    println!("Simulated volume licensing service at {url} (Ctrl+C stops it)");
+    shutdown_signal().await;
     Ok(())
 }
 

@@ -191,6 +191,29 @@ pub async fn purchase_report(
     finish(result)
 }
 
+/// Refresh now: validates every number set and fetches entitlements from the licensing service.
+#[server(endpoint = "licenses_refresh")]
+pub async fn refresh_licenses() -> Result<crate::domain::licenses::RefreshReport, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        let actor = authorize(crate::domain::Permission::ManageAgreements)?;
+        licenses()?.refresh(&actor).await
+    }
+    .await;
+    finish(result)
+}
+
+#[server(endpoint = "licenses_refresh_status")]
+pub async fn refresh_status() -> Result<crate::domain::licenses::RefreshStatus, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::Read)?;
+        licenses()?.refresh_status().await
+    }
+    .await;
+    finish(result)
+}
+
 #[cfg(feature = "ssr")]
 mod backend {
     use crate::api::ssr::Actor;
@@ -228,6 +251,8 @@ mod backend {
         async fn delete_agreement(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
         async fn publishers(&self, q: String) -> Result<Vec<String>, ApiError>;
         async fn products(&self, publisher: String, q: String) -> Result<Vec<String>, ApiError>;
+        async fn refresh(&self, actor: &Actor) -> Result<RefreshReport, ApiError>;
+        async fn refresh_status(&self) -> Result<RefreshStatus, ApiError>;
         async fn installation_report(
             &self,
             scope: SoftwareScope,

@@ -30,6 +30,9 @@ pub enum ApiError {
     /// Something failed on the server; the reference finds it in the log (HTTP 500).
     #[error("Something went wrong on the server (reference {reference}).")]
     Internal { reference: String },
+    /// An outside service (store, licensing service) did not answer; nothing was changed (HTTP 503).
+    #[error("{0}")]
+    Unavailable(String),
     /// The request could not be understood (HTTP 400).
     #[error("The request was not understood: {0}")]
     BadRequest(String),
@@ -61,6 +64,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => 429,
             ApiError::Internal { .. } => 500,
             ApiError::BadRequest(_) => 400,
+            ApiError::Unavailable(_) => 503,
         }
     }
 }

@@ -422,6 +422,23 @@ impl InstallationReport {
     }
 }
 
+/// The outcome of Refresh now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshReport {
+    pub sets: i64,
+    pub valid: i64,
+    pub invalid: i64,
+    pub products: i64,
+}
+
+/// When agreements were last refreshed, and whether they changed since.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshStatus {
+    pub refreshed_at: Option<i64>,
+    pub stale: bool,
+    pub configured: bool,
+}
+
 /// One agreement line of the purchase report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseLine {

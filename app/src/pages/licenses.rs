@@ -24,13 +24,50 @@ fn can_manage() -> bool {
 
 #[component]
 pub fn LicensesOverview() -> impl IntoView {
+    use crate::api::licenses::{RefreshLicenses, refresh_status};
     let t = use_texts();
-    let groups = Resource::new(|| (), |_| list_license_groups());
+    let refresh = ServerAction::<RefreshLicenses>::new();
+    let groups = Resource::new(move || refresh.version().get(), |_| list_license_groups());
+    let status = Resource::new(move || refresh.version().get(), |_| refresh_status());
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(r)) = refresh.value().get() {
+            let text = [r.sets, r.valid, r.invalid, r.products]
+                .into_iter()
+                .fold(t.toast_refreshed.to_string(), |acc, n| fill(&acc, n));
+            toasts.push(text);
+        }
+    });
+    let manage = can_manage();
     view! {
         <Title text=t.licenses_overview />
         <AreaTabs area=Area::Licenses current=0 />
-        <h1>{t.licenses_overview}</h1>
-        <div class="notice" role="note">{t.licenses_refresh_pending}</div>
+        <div class="page-head">
+            <h1>{t.licenses_overview}</h1>
+            {manage.then(|| view! {
+                <ActionForm action=refresh attr:class="inline">
+                    <button type="submit" class="primary" disabled=move || refresh.pending().get()>
+                        {move || if refresh.pending().get() { t.refreshing } else { t.refresh_now }}
+                    </button>
+                </ActionForm>
+            })}
+        </div>
+        <FormError value=refresh.value() />
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Err(e) => view! { <ErrorView error=e /> }.into_any(),
+                    Ok(s) => view! {
+                        {(!s.configured).then(|| view! { <div class="notice" role="note">{t.licensing_not_configured}</div> })}
+                        {s.stale.then(|| view! { <div class="notice" role="note">{t.licenses_may_differ}</div> })}
+                        <p class="muted">{match s.refreshed_at {
+                            Some(at) => fill(t.last_refreshed, format_time(at)),
+                            None => t.never_refreshed.to_string(),
+                        }}</p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
         <h2>{t.licenses_groups}</h2>
         <Transition fallback=move || view! { <p class="muted">{t.loading}</p> }>
             {move || Suspend::new(async move {

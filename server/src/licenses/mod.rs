@@ -3,6 +3,7 @@
 //! this module applies them atomically and records every change in the audit log.
 
 pub mod csv_sets;
+pub mod refresh;
 pub mod reports;
 
 use crate::audit::{self, Entry, Who};
@@ -24,6 +25,8 @@ const PAGE_SIZE: i64 = 50;
 pub struct Licenses {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    /// The volume licensing service, when one is configured.
+    pub licensing: Option<crate::licensing::Connector>,
 }
 
 pub(crate) fn who_of(actor: &Actor) -> Who {
@@ -613,6 +616,14 @@ impl LicensesBackend for Licenses {
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)
+    }
+
+    async fn refresh(&self, actor: &Actor) -> Result<RefreshReport, ApiError> {
+        self.refresh_now(actor).await
+    }
+
+    async fn refresh_status(&self) -> Result<RefreshStatus, ApiError> {
+        self.status().await
     }
 
     async fn installation_report(

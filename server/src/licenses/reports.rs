@@ -40,16 +40,25 @@ impl Licenses {
         .map_err(internal)
     }
 
-    /// Licenses owned per product from other-software agreements. Volume agreements count once
-    /// their entitlements are refreshed from the licensing service (SPEC L-3).
+    /// Licenses owned per product: other-software agreements plus the volume agreements'
+    /// entitlements from the last refresh (SPEC L-3).
     pub(crate) async fn owned(&self) -> Result<Vec<ProductCount>, ApiError> {
-        sqlx::query_as(
+        let mut owned: Vec<ProductCount> = sqlx::query_as(
             "SELECT publisher, product, CAST(SUM(license_count) AS BIGINT) FROM agreements \
              WHERE kind = 'other' GROUP BY publisher, product",
         )
         .fetch_all(&self.db.pool)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+        let entitled: Vec<ProductCount> = sqlx::query_as(
+            "SELECT publisher, product, CAST(SUM(quantity) AS BIGINT) FROM agreement_entitlements \
+             GROUP BY publisher, product",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        owned.extend(entitled);
+        Ok(owned)
     }
 
     pub(crate) async fn build_installation_report(

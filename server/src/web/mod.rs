@@ -47,6 +47,7 @@ impl AppState {
         let licenses = Arc::new(crate::licenses::Licenses {
             db: services.db.clone(),
             clock: services.clock.clone(),
+            licensing: None,
         });
         AppState {
             services,
@@ -56,6 +57,18 @@ impl AppState {
             assets: Arc::new(assets),
             trust_proxy,
         }
+    }
+}
+
+impl AppState {
+    /// Uses `connector` for the volume licensing service (Refresh now).
+    pub fn with_licensing(mut self, connector: crate::licensing::Connector) -> AppState {
+        self.licenses = Arc::new(crate::licenses::Licenses {
+            db: self.services.db.clone(),
+            clock: self.services.clock.clone(),
+            licensing: Some(connector),
+        });
+        self
     }
 }
 

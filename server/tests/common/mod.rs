@@ -71,6 +71,11 @@ pub fn on_postgres() -> bool {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|state| state).await
+    }
+
+    /// Like `spawn`, with a chance to configure the app state (e.g. a licensing connector).
+    pub async fn spawn_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
         let url: licensedesk::config::DatabaseUrl = fresh_database_url().await.parse().unwrap();
         let db = licensedesk::open_database(&url)
             .await
@@ -84,7 +89,11 @@ impl TestApp {
             sessions: SessionConfig::default(),
         });
         let empty = std::env::temp_dir().join("ld-test-empty-site");
-        let state = AppState::new(services.clone(), Assets::new(Source::Dir(empty)), false);
+        let state = configure(AppState::new(
+            services.clone(),
+            Assets::new(Source::Dir(empty)),
+            false,
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
