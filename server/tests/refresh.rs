@@ -108,6 +108,22 @@ async fn refresh_validates_sets_and_counts_entitlements() {
         .sum();
     assert!(owned >= 25, "{r}");
 
+    // The purchase report lists the volume agreement's entitled products and quantities.
+    let (_, p) = grace.call_json("report_purchase", &[]).await;
+    let volume_lines: Vec<&Value> = p["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["agreement"] == "EA 2026")
+        .collect();
+    assert!(!volume_lines.is_empty());
+    assert!(
+        volume_lines
+            .iter()
+            .all(|l| l["publisher"] == "Microsoft" && l["licenses"].as_i64().unwrap() >= 25),
+        "{p}"
+    );
+
     let (_, status) = grace.call_json("licenses_refresh_status", &[]).await;
     assert_eq!(status["stale"], false);
     app.clock.advance(10);

@@ -11,6 +11,7 @@ type ProductCount = (String, String, i64);
 
 #[derive(sqlx::FromRow)]
 struct PurchaseRow {
+    id: i64,
     gid: i64,
     group_name: String,
     agreement: String,
@@ -79,7 +80,7 @@ impl Licenses {
         scope: SoftwareScope,
     ) -> Result<PurchaseReport, ApiError> {
         let rows: Vec<PurchaseRow> = sqlx::query_as(
-            "SELECT g.id AS gid, g.name AS group_name, a.name AS agreement, a.kind, a.publisher, a.product, \
+            "SELECT a.id, g.id AS gid, g.name AS group_name, a.name AS agreement, a.kind, a.publisher, a.product, \
              a.license_count AS licenses \
              FROM agreements a JOIN license_groups g ON g.id = a.group_id \
              ORDER BY g.builtin DESC, g.name_key, a.name_key",
@@ -88,9 +89,22 @@ impl Licenses {
         .await
         .map_err(internal)?;
         let selected = |gid: i64| groups.is_empty() || groups.contains(&gid);
+        // A volume agreement's products are its entitlements from the last refresh.
+        let mut entitled: std::collections::HashMap<i64, Vec<(String, String, i64)>> =
+            std::collections::HashMap::new();
+        let rows_e: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT agreement_id, publisher, product, quantity FROM agreement_entitlements ORDER BY product",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        for (id, p, q, n) in rows_e {
+            entitled.entry(id).or_default().push((p, q, n));
+        }
         let mut covered: HashSet<(String, String)> = HashSet::new();
         let mut lines = vec![];
         for PurchaseRow {
+            id,
             gid,
             group_name,
             agreement,
@@ -115,14 +129,29 @@ impl Licenses {
             if let (Some(p), Some(q)) = (&publisher, &product) {
                 covered.insert((p.clone(), q.clone()));
             }
-            lines.push(PurchaseLine {
-                group_name,
-                agreement,
-                kind,
-                publisher,
-                product,
-                licenses,
-            });
+            match entitled.remove(&id) {
+                Some(products) if kind == AgreementKind::Volume => {
+                    for (p, q, n) in products.into_iter().filter(|(p, _, _)| scope.includes(p)) {
+                        covered.insert((p.clone(), q.clone()));
+                        lines.push(PurchaseLine {
+                            group_name: group_name.clone(),
+                            agreement: agreement.clone(),
+                            kind,
+                            publisher: Some(p),
+                            product: Some(q),
+                            licenses: Some(n),
+                        });
+                    }
+                }
+                _ => lines.push(PurchaseLine {
+                    group_name,
+                    agreement,
+                    kind,
+                    publisher,
+                    product,
+                    licenses,
+                }),
+            }
         }
         let mut gaps: Vec<ProductCount> = self
             .installations()
