@@ -59,7 +59,8 @@ pub fn internal(err: impl std::fmt::Display) -> ApiError {
     ApiError::Internal { reference }
 }
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
+/// Whether a database error is a UNIQUE constraint violation (on either backend).
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
@@ -100,7 +101,8 @@ impl AdminRow {
 const ADMIN_COLUMNS: &str =
     "id, username, display_name, role, enabled, created_at, last_sign_in_at";
 
-fn who_of(actor: &Actor) -> Who {
+/// The audit identity of an authorised caller.
+pub(crate) fn who_of(actor: &Actor) -> Who {
     Who {
         actor_id: Some(actor.admin.id),
         actor_name: Some(actor.admin.username.clone()),
@@ -116,15 +118,6 @@ fn who_anonymous(caller: &Caller, name: Option<String>) -> Who {
         client_ip: Some(caller.client_ip.clone()),
         request_id: Some(caller.request_id.clone()),
     }
-}
-
-fn like_pattern(s: &str) -> String {
-    let escaped = s
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 impl Services {
@@ -735,17 +728,17 @@ impl Backend for Services {
             format!("${n}")
         };
         if let Some(actor) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
-            let p = next(&mut binds, like_pattern(actor));
+            let p = next(&mut binds, crate::directory::contains_pattern(actor));
             sql.push_str(&format!(" AND lower(actor_name) LIKE {p} ESCAPE '\\'"));
         }
         if let Some(action) = filter.action.as_deref().filter(|s| !s.is_empty()) {
-            let pattern = like_pattern(action);
+            let pattern = crate::directory::contains_pattern(action);
             // A prefix match: drop the leading wildcard.
             let p = next(&mut binds, pattern[1..].to_string());
             sql.push_str(&format!(" AND lower(action) LIKE {p} ESCAPE '\\'"));
         }
         if let Some(text) = filter.text.as_deref().filter(|s| !s.is_empty()) {
-            let p = next(&mut binds, like_pattern(text));
+            let p = next(&mut binds, crate::directory::contains_pattern(text));
             sql.push_str(&format!(
                 " AND (lower(COALESCE(target_label, '')) LIKE {p} ESCAPE '\\' \
                  OR lower(COALESCE(before_json, '')) LIKE {p} ESCAPE '\\' \

@@ -4,11 +4,12 @@
 //! nothing and answers with every problem (line number, field, message). A valid file is applied
 //! in one transaction. Export writes exactly the columns import reads.
 
-use super::{Directory, who_of};
+use super::Directory;
 use crate::audit::{self, Entry};
 pub use crate::csv_util::{ImportError, RowError};
 use crate::csv_util::{Lines, Problems, single, utf8_text};
 use crate::services::internal;
+use crate::services::who_of;
 use app::api::directory::UserInput;
 use app::api::ssr::Actor;
 use app::domain::ApiError;

@@ -6,7 +6,7 @@ pub mod csv_io;
 
 use crate::audit::{self, Entry, Who};
 use crate::db::{Db, Tx};
-use crate::services::{Clock, internal};
+use crate::services::{Clock, internal, is_unique_violation, who_of};
 use app::api::directory::{DirectoryBackend, UserInput};
 use app::api::ssr::Actor;
 use app::domain::ApiError;
@@ -21,19 +21,6 @@ pub const PAGE_SIZE: i64 = 50;
 pub struct Directory {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
-}
-
-fn who_of(actor: &Actor) -> Who {
-    Who {
-        actor_id: Some(actor.admin.id),
-        actor_name: Some(actor.admin.username.clone()),
-        client_ip: Some(actor.client_ip.clone()),
-        request_id: None,
-    }
-}
-
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
 /// `%text%` for LIKE, with the wildcards in `text` taken literally.

@@ -4,9 +4,10 @@
 //! agreements of that name, the others the agreement named in the form. ASCII only, 1 to 5,000
 //! sets, file name at most 128 characters. The whole file is checked before anything is stored.
 
-use super::{Licenses, who_of};
+use super::Licenses;
 use crate::csv_util::{ImportError, Lines, Problems, single};
 use crate::services::internal;
+use crate::services::who_of;
 use app::api::ssr::Actor;
 use app::domain::licenses::*;
 use serde::Serialize;

@@ -9,7 +9,7 @@ pub mod reports;
 use crate::audit::{self, Entry, Who};
 use crate::db::{Db, Tx};
 use crate::directory::contains_pattern;
-use crate::services::{Clock, internal};
+use crate::services::{Clock, internal, is_unique_violation, who_of};
 use app::api::licenses::LicensesBackend;
 use app::api::ssr::Actor;
 use app::domain::ApiError;
@@ -27,19 +27,6 @@ pub struct Licenses {
     pub clock: Arc<dyn Clock>,
     /// The volume licensing service, when one is configured.
     pub licensing: Option<crate::licensing::Connector>,
-}
-
-pub(crate) fn who_of(actor: &Actor) -> Who {
-    Who {
-        actor_id: Some(actor.admin.id),
-        actor_name: Some(actor.admin.username.clone()),
-        client_ip: Some(actor.client_ip.clone()),
-        request_id: None,
-    }
-}
-
-fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
 #[derive(sqlx::FromRow)]

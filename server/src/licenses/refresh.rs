@@ -2,10 +2,11 @@
 //! ones from the licensing service, then store everything in one transaction. A failed call
 //! changes nothing and says why.
 
-use super::{Licenses, who_of};
+use super::Licenses;
 use crate::audit::{self, Entry};
 use crate::licensing::{ConnectorError, SetRef};
 use crate::services::internal;
+use crate::services::who_of;
 use app::api::ssr::Actor;
 use app::domain::ApiError;
 use app::domain::licenses::{RefreshReport, RefreshStatus};
