@@ -2,6 +2,7 @@
 //! as the change itself, so there is never a change without its entry.
 
 use crate::db::Tx;
+use app::domain::ApiError;
 use serde_json::Value;
 
 /// Who did it, from where.
@@ -53,7 +54,9 @@ impl<'a> Entry<'a> {
     }
 }
 
-pub async fn record(tx: &mut Tx, now: i64, who: &Who, e: Entry<'_>) -> Result<(), sqlx::Error> {
+/// Writes one entry in `tx`. A failure is logged with a reference (like every unexpected
+/// database error) and fails the whole change.
+pub async fn record(tx: &mut Tx, now: i64, who: &Who, e: Entry<'_>) -> Result<(), ApiError> {
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor_name, action, target_type, target_id, \
          target_label, before_json, after_json, client_ip, request_id) \
@@ -71,6 +74,7 @@ pub async fn record(tx: &mut Tx, now: i64, who: &Who, e: Entry<'_>) -> Result<()
     .bind(who.client_ip.clone())
     .bind(who.request_id.clone())
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(crate::services::internal)?;
     Ok(())
 }

@@ -360,8 +360,7 @@ pub async fn seed(dir: &Directory) -> Result<(usize, usize, usize), ApiError> {
         Entry::new("demo.directory_created")
             .after(json!({"users": USERS, "groups": groups.len(), "devices": DEVICES})),
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     tx.commit().await.map_err(internal)?;
     Ok((USERS, groups.len(), DEVICES))
 }

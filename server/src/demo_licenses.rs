@@ -303,8 +303,7 @@ pub async fn seed(licenses: &Licenses) -> Result<usize, ApiError> {
         crate::audit::Entry::new("demo.agreements_created")
             .after(json!({"agreements": count, "groups": groups.len()})),
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     tx.commit().await.map_err(internal)?;
     Ok(count)
 }

@@ -60,7 +60,7 @@ pub fn internal(err: impl std::fmt::Display) -> ApiError {
 }
 
 /// Whether a database error is a UNIQUE constraint violation (on either backend).
-pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
@@ -100,6 +100,20 @@ impl AdminRow {
 
 const ADMIN_COLUMNS: &str =
     "id, username, display_name, role, enabled, created_at, last_sign_in_at";
+
+/// Maps a UNIQUE violation to `on_duplicate` (a message naming the field), anything else to an
+/// internal error.
+pub(crate) fn unique_or(
+    on_duplicate: impl FnOnce() -> ApiError,
+) -> impl FnOnce(sqlx::Error) -> ApiError {
+    move |e| {
+        if is_unique_violation(&e) {
+            on_duplicate()
+        } else {
+            internal(e)
+        }
+    }
+}
 
 /// The audit identity of an authorised caller.
 pub(crate) fn who_of(actor: &Actor) -> Who {
@@ -328,13 +342,7 @@ impl Services {
         .bind(now)
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::invalid("username", "An admin with this sign-in name already exists.")
-            } else {
-                internal(e)
-            }
-        })?;
+        .map_err(unique_or(|| ApiError::invalid("username", "An admin with this sign-in name already exists.")))?;
         audit::record(
             tx,
             now,
@@ -344,8 +352,7 @@ impl Services {
                 .after(json!({"username": username, "display_name": display_name,
                               "role": role.as_str(), "enabled": true})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(id)
     }
 
@@ -366,9 +373,7 @@ impl Services {
 
     async fn record_alone(&self, who: &Who, entry: Entry<'_>) -> Result<(), ApiError> {
         let mut tx = self.db.begin_write().await.map_err(internal)?;
-        audit::record(&mut tx, self.now(), who, entry)
-            .await
-            .map_err(internal)?;
+        audit::record(&mut tx, self.now(), who, entry).await?;
         tx.commit().await.map_err(internal)
     }
 }
@@ -406,13 +411,7 @@ impl Backend for Services {
             .bind(now.to_string())
             .execute(&mut *tx)
             .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    closed()
-                } else {
-                    internal(e)
-                }
-            })?;
+            .map_err(unique_or(&closed))?;
         sqlx::query("INSERT INTO settings (key, value) VALUES ('org_name', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(org_name.clone())
             .execute(&mut *tx)
@@ -435,8 +434,7 @@ impl Backend for Services {
             &who,
             Entry::new("setup.completed").after(json!({"org_name": org_name})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let token = self
             .start_session(&mut tx, id, &caller.client_ip)
             .await
@@ -513,9 +511,7 @@ impl Backend for Services {
                     actor_id: Some(id),
                     ..who
                 };
-                audit::record(&mut tx, now, &who, Entry::new("auth.sign_in"))
-                    .await
-                    .map_err(internal)?;
+                audit::record(&mut tx, now, &who, Entry::new("auth.sign_in")).await?;
                 tx.commit().await.map_err(internal)?;
                 Ok(SignedIn {
                     set_cookie: self.session_cookie(&token),
@@ -531,9 +527,7 @@ impl Backend for Services {
                         .await
                         .map_err(internal)?;
                 }
-                audit::record(&mut tx, now, &who, Entry::new("auth.sign_in_failed"))
-                    .await
-                    .map_err(internal)?;
+                audit::record(&mut tx, now, &who, Entry::new("auth.sign_in_failed")).await?;
                 tx.commit().await.map_err(internal)?;
                 Err(ApiError::SignInFailed)
             }
@@ -555,8 +549,7 @@ impl Backend for Services {
             &who_of(actor),
             Entry::new("auth.sign_out"),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(self.clear_session_cookie())
     }
@@ -627,8 +620,7 @@ impl Backend for Services {
                 .before(json!({"role": target.role}))
                 .after(json!({"role": role.as_str()})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -679,8 +671,7 @@ impl Backend for Services {
             .before(json!({"enabled": before["enabled"]}))
             .after(json!({"enabled": enabled})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -709,8 +700,7 @@ impl Backend for Services {
             &who_of(actor),
             Entry::new("admin.password_reset").target("admin", id, target.username.clone()),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 

@@ -11,13 +11,14 @@ pub fn Dashboard() -> impl IntoView {
     let t = use_texts();
     let me = expect_context::<Me>();
     let cards = [
-        (Area::Store, t.nav_store, t.area_pending_store),
-        (Area::Licenses, t.nav_licenses, t.area_pending_licenses),
-        (Area::Billing, t.nav_billing, t.area_pending_billing),
-        (Area::Directory, t.nav_directory, t.directory_card),
+        (Area::Store, t.nav_store),
+        (Area::Licenses, t.nav_licenses),
+        (Area::Billing, t.nav_billing),
+        (Area::Directory, t.nav_directory),
     ]
     .into_iter()
-    .map(|(area, title, text)| {
+    .map(|(area, title)| {
+        let text = area.summary(t);
         let href = area.pages(t)[0].0;
         view! {
             <li class="card">

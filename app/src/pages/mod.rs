@@ -51,12 +51,13 @@ impl Area {
         }
     }
 
-    fn pending_text(self, t: &'static Texts) -> &'static str {
+    /// One line about the area: what it holds, or (for areas not built yet) when it arrives.
+    pub fn summary(self, t: &'static Texts) -> &'static str {
         match self {
             Area::Store => t.area_pending_store,
-            Area::Licenses => t.area_pending_licenses,
+            Area::Licenses => t.licenses_card,
             Area::Billing => t.area_pending_billing,
-            Area::Directory => t.area_pending_directory,
+            Area::Directory => t.directory_card,
         }
     }
 }
@@ -92,7 +93,7 @@ pub fn AreaPending(area: Area, page: usize) -> impl IntoView {
         <div class="notice" role="note">
             <strong>{t.area_pending}</strong>
             " "
-            {area.pending_text(t)}
+            {area.summary(t)}
         </div>
     }
 }

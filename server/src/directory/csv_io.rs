@@ -177,6 +177,27 @@ impl Directory {
         Ok(rows.into_iter().collect())
     }
 
+    /// The common end of an import: one audit entry with the counts, then commit.
+    async fn finish_import(
+        &self,
+        mut tx: crate::db::Tx,
+        who: &crate::audit::Who,
+        action: &str,
+        report: ImportReport,
+    ) -> Result<ImportReport, ImportError> {
+        let counts =
+            json!({"rows": report.rows, "created": report.created, "updated": report.updated});
+        audit::record(
+            &mut tx,
+            self.clock.now(),
+            who,
+            Entry::new(action).after(counts),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(report)
+    }
+
     pub async fn import(
         &self,
         actor: &Actor,
@@ -239,21 +260,12 @@ impl Directory {
                 .await?;
             if new { created += 1 } else { updated += 1 }
         }
-        audit::record(
-            &mut tx,
-            self.clock.now(),
-            &who,
-            Entry::new("users.imported")
-                .after(json!({"rows": inputs.len(), "created": created, "updated": updated})),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(ImportReport {
+        let report = ImportReport {
             rows: inputs.len(),
             created,
             updated,
-        })
+        };
+        self.finish_import(tx, &who, "users.imported", report).await
     }
 
     async fn import_groups(
@@ -329,21 +341,13 @@ impl Directory {
                     .map_err(internal)?;
             }
         }
-        audit::record(
-            &mut tx,
-            self.clock.now(),
-            &who,
-            Entry::new("groups.imported")
-                .after(json!({"rows": groups.len(), "created": created, "updated": updated})),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(ImportReport {
+        let report = ImportReport {
             rows: groups.len(),
             created,
             updated,
-        })
+        };
+        self.finish_import(tx, &who, "groups.imported", report)
+            .await
     }
 
     async fn import_devices(
@@ -485,21 +489,13 @@ impl Directory {
                 }
             }
         }
-        audit::record(
-            &mut tx,
-            now,
-            &who,
-            Entry::new("devices.imported")
-                .after(json!({"rows": devices.len(), "created": created, "updated": updated})),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        Ok(ImportReport {
+        let report = ImportReport {
             rows: devices.len(),
             created,
             updated,
-        })
+        };
+        self.finish_import(tx, &who, "devices.imported", report)
+            .await
     }
 
     /// Detected software: the listed devices' software is replaced by the file's rows.
@@ -561,8 +557,7 @@ impl Directory {
             &who,
             Entry::new("software.imported").after(json!({"devices": items.len(), "items": count})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(ImportReport {
             rows: count,

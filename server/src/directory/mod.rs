@@ -6,7 +6,7 @@ pub mod csv_io;
 
 use crate::audit::{self, Entry, Who};
 use crate::db::{Db, Tx};
-use crate::services::{Clock, internal, is_unique_violation, who_of};
+use crate::services::{Clock, internal, unique_or, who_of};
 use app::api::directory::{DirectoryBackend, UserInput};
 use app::api::ssr::Actor;
 use app::domain::ApiError;
@@ -205,13 +205,7 @@ impl Directory {
                 .bind(now)
                 .fetch_one(&mut **tx)
                 .await
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        duplicate()
-                    } else {
-                        internal(e)
-                    }
-                })?;
+                .map_err(unique_or(&duplicate))?;
                 if audit_each {
                     audit::record(
                         tx,
@@ -224,8 +218,7 @@ impl Directory {
                                    "department": dept, "enabled": input.enabled}),
                             ),
                     )
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 }
                 Ok((new_id, true))
             }
@@ -247,7 +240,7 @@ impl Directory {
                 .bind(id)
                 .execute(&mut **tx)
                 .await
-                .map_err(|e| if is_unique_violation(&e) { duplicate() } else { internal(e) })?;
+                .map_err(unique_or(&duplicate))?;
                 let after = json!({"display_name": display_name, "sign_in_name": sign_in,
                                    "department": dept, "enabled": input.enabled});
                 if audit_each && before.snapshot() != after {
@@ -260,8 +253,7 @@ impl Directory {
                             .before(before.snapshot())
                             .after(after),
                     )
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 }
                 Ok((id, false))
             }
@@ -438,8 +430,7 @@ impl DirectoryBackend for Directory {
             .before(json!({"enabled": user.enabled == 1}))
             .after(json!({"enabled": enabled})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -466,8 +457,7 @@ impl DirectoryBackend for Directory {
                 .target("user", id, user.sign_in_name.clone())
                 .before(user.snapshot()),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -609,8 +599,7 @@ impl DirectoryBackend for Directory {
                 .target("group", id, group.0.clone())
                 .before(json!({"name": group.0, "description": group.1})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -672,8 +661,7 @@ impl DirectoryBackend for Directory {
                 .target("group", group_id, name)
                 .after(json!({ key: changed })),
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         tx.commit().await.map_err(internal)?;
         Ok(changed.len())
@@ -786,13 +774,7 @@ impl Directory {
                 .bind(now)
                 .fetch_one(&mut **tx)
                 .await
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        duplicate()
-                    } else {
-                        internal(e)
-                    }
-                })?;
+                .map_err(unique_or(&duplicate))?;
                 if audit_each {
                     audit::record(
                         tx,
@@ -802,8 +784,7 @@ impl Directory {
                             .target("group", id, name)
                             .after(json!({"name": name, "description": description})),
                     )
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 }
                 Ok(id)
             }
@@ -825,7 +806,7 @@ impl Directory {
                 .bind(id)
                 .execute(&mut **tx)
                 .await
-                .map_err(|e| if is_unique_violation(&e) { duplicate() } else { internal(e) })?;
+                .map_err(unique_or(&duplicate))?;
                 if audit_each && (before.0 != name || before.1 != description) {
                     audit::record(
                         tx,
@@ -836,8 +817,7 @@ impl Directory {
                             .before(json!({"name": before.0, "description": before.1}))
                             .after(json!({"name": name, "description": description})),
                     )
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 }
                 Ok(id)
             }
@@ -879,8 +859,7 @@ impl Directory {
                 .target("device", id, name)
                 .after(json!({"items": items.len()})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 }

@@ -9,7 +9,7 @@ pub mod reports;
 use crate::audit::{self, Entry, Who};
 use crate::db::{Db, Tx};
 use crate::directory::contains_pattern;
-use crate::services::{Clock, internal, is_unique_violation, who_of};
+use crate::services::{Clock, internal, unique_or, who_of};
 use app::api::licenses::LicensesBackend;
 use app::api::ssr::Actor;
 use app::domain::ApiError;
@@ -21,6 +21,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 const PAGE_SIZE: i64 = 50;
+
+fn duplicate_group(name: &str) -> ApiError {
+    ApiError::invalid(
+        "group_name",
+        format!("A license group named {name} already exists."),
+    )
+}
 
 pub struct Licenses {
     pub db: Db,
@@ -114,16 +121,7 @@ impl Licenses {
         .bind(now)
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::invalid(
-                    "group_name",
-                    format!("A license group named {name} already exists."),
-                )
-            } else {
-                internal(e)
-            }
-        })?;
+        .map_err(unique_or(|| duplicate_group(&name)))?;
         audit::record(
             tx,
             now,
@@ -132,8 +130,7 @@ impl Licenses {
                 .target("license_group", id, name.clone())
                 .after(json!({"name": name})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(id)
     }
 
@@ -158,13 +155,7 @@ impl Licenses {
         .bind(now)
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::invalid("name", format!("An agreement named {name} already exists."))
-            } else {
-                internal(e)
-            }
-        })?;
+        .map_err(unique_or(|| ApiError::invalid("name", format!("An agreement named {name} already exists."))))?;
         // Multi-row inserts: one round trip per 500 sets instead of one per set.
         for chunk in sets.chunks(500) {
             let mut sql = String::from(
@@ -183,13 +174,9 @@ impl Licenses {
             for (first, second) in chunk {
                 query = query.bind(first.clone()).bind(second.clone());
             }
-            query.execute(&mut **tx).await.map_err(|e| {
-                if is_unique_violation(&e) {
-                    ApiError::invalid("sets", "A number set is entered twice.")
-                } else {
-                    internal(e)
-                }
-            })?;
+            query.execute(&mut **tx).await.map_err(unique_or(|| {
+                ApiError::invalid("sets", "A number set is entered twice.")
+            }))?;
         }
         audit::record(
             tx,
@@ -199,8 +186,7 @@ impl Licenses {
                 "kind": "volume", "name": name, "group_id": group_id, "sets": sets.len(), "source": source
             })),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(id)
     }
 
@@ -291,16 +277,7 @@ impl LicensesBackend for Licenses {
         .bind(id)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::invalid(
-                    "group_name",
-                    format!("A license group named {name} already exists."),
-                )
-            } else {
-                internal(e)
-            }
-        })?;
+        .map_err(unique_or(|| duplicate_group(&name)))?;
         audit::record(
             &mut tx,
             self.now(),
@@ -310,8 +287,7 @@ impl LicensesBackend for Licenses {
                 .before(json!({"name": old}))
                 .after(json!({"name": name})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -353,8 +329,7 @@ impl LicensesBackend for Licenses {
                 .before(json!({"name": name}))
                 .after(json!({"agreements_moved_to_unassigned": moved})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(moved)
     }
@@ -526,13 +501,7 @@ impl LicensesBackend for Licenses {
         .bind(now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::invalid("name", format!("An agreement named {name} already exists."))
-            } else {
-                internal(e)
-            }
-        })?;
+        .map_err(unique_or(|| ApiError::invalid("name", format!("An agreement named {name} already exists."))))?;
         audit::record(
             &mut tx,
             now,
@@ -542,8 +511,7 @@ impl LicensesBackend for Licenses {
                 "license_count": count, "starts_on": starts_on, "ends_on": ends_on, "group_id": group_id
             })),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
     }
@@ -570,8 +538,7 @@ impl LicensesBackend for Licenses {
                 .target("agreement", id, name.clone())
                 .before(json!({"name": name, "kind": kind})),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 

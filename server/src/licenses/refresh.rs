@@ -151,8 +151,7 @@ impl Licenses {
                 "sets": report.sets, "valid": report.valid, "invalid": report.invalid, "products": report.products
             })),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(report)
     }
