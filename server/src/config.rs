@@ -68,6 +68,13 @@ pub struct ServeArgs {
     /// Demo mode starts the built-in simulator and uses it when this is not set.
     #[arg(long, env = "LICENSEDESK_LICENSING_URL")]
     pub licensing_url: Option<url::Url>,
+    /// Days after an invoice's due date before the subscriptions on it are disabled for
+    /// payment overdue (B-5).
+    #[arg(long, env = "LICENSEDESK_BILLING_GRACE_DAYS", default_value_t = 14)]
+    pub billing_grace_days: u32,
+    /// How often the billing job runs (renewals, expiry, invoices, overdue), in minutes.
+    #[arg(long, env = "LICENSEDESK_BILLING_JOB_MINUTES", default_value_t = 15)]
+    pub billing_job_minutes: u32,
     /// Log format: `text` or `json`.
     #[arg(long, env = "LICENSEDESK_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,

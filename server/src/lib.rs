@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod config;
 pub mod csv_util;
 pub mod db;

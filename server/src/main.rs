@@ -77,7 +77,25 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
     let needs_setup = services.admin_count().await? == 0;
-    let mut state = AppState::new(services, Assets::discover(), args.trust_proxy);
+    let billing = licensedesk::billing::Billing {
+        grace_days: i64::from(args.billing_grace_days),
+        ..licensedesk::billing::Billing::new(services.db.clone(), services.clock.clone())
+    };
+    let mut state =
+        AppState::new(services, Assets::discover(), args.trust_proxy).with_billing(billing);
+    let job = state.billing.clone();
+    let every = Duration::from_secs(u64::from(args.billing_job_minutes.max(1)) * 60);
+    tokio::spawn(async move {
+        // Renewals, expiry, invoices and overdue payments; safe on several servers at once.
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match job.run_jobs().await {
+                Ok(report) => tracing::debug!(?report, "billing job finished"),
+                Err(e) => tracing::warn!(error = %e, "billing job failed"),
+            }
+        }
+    });
     let licensing_url = match (&args.licensing_url, args.demo) {
         (Some(url), _) => Some(url.to_string()),
         (None, true) => {

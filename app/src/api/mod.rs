@@ -5,6 +5,7 @@
 use crate::domain::{AdminView, ApiError, AuditEntry, Me, Page, SetupStatus};
 use leptos::prelude::*;
 
+pub mod billing;
 pub mod directory;
 pub mod licenses;
 #[cfg(feature = "ssr")]

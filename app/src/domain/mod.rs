@@ -1,5 +1,6 @@
 //! Pure types and rules shared by the server and the browser. No I/O lives here.
 
+pub mod billing;
 pub mod directory;
 pub mod error;
 pub mod licenses;

@@ -340,6 +340,8 @@ impl Directory {
                     .await
                     .map_err(internal)?;
             }
+            // New members of a group with ISV licenses assigned consume licenses too.
+            crate::billing::isv::check_group_capacity(&self.db, &mut tx, id).await?;
         }
         let report = ImportReport {
             rows: groups.len(),

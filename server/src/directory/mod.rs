@@ -131,8 +131,8 @@ impl Directory {
         self.clock.now()
     }
 
-    /// The users a group reaches. Today: its direct members. This is the one place that
-    /// answers the question; license consumption calls it.
+    /// The users a group reaches. Today: its direct members. License counting
+    /// (`billing::isv::consumed`) joins `dir_group_members` the same way; change both together.
     pub async fn effective_member_ids(&self, group_id: i64) -> Result<Vec<i64>, sqlx::Error> {
         sqlx::query_scalar(
             "SELECT user_id FROM dir_group_members WHERE group_id = $1 ORDER BY user_id",
@@ -142,10 +142,14 @@ impl Directory {
         .await
     }
 
-    /// Licenses a user holds, across every area that assigns licenses. No area assigns
-    /// licenses yet, so no user holds any; each area adds its holdings here.
-    async fn licenses_held(&self, _tx: &mut Tx, _user_id: i64) -> Result<i64, sqlx::Error> {
-        Ok(0)
+    /// Licenses a user holds directly, across every area that assigns licenses (today: ISV
+    /// app licenses). Licenses reached through a group end with the membership, so they do
+    /// not count here.
+    async fn licenses_held(&self, tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM isv_assignments WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(&mut **tx)
+            .await
     }
 
     async fn load_user(&self, tx: &mut Tx, id: i64) -> Result<UserRow, ApiError> {
@@ -646,6 +650,10 @@ impl DirectoryBackend for Directory {
             if done > 0 {
                 changed.push(sign_in);
             }
+        }
+        if add && !changed.is_empty() {
+            // New members of a group with ISV licenses assigned consume licenses too.
+            crate::billing::isv::check_group_capacity(&self.db, &mut tx, group_id).await?;
         }
         if !changed.is_empty() {
             let key = if add { "added" } else { "removed" };

@@ -15,10 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-fn error(e: ApiError) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(json!({"message": e.to_string(), "error": e}))).into_response()
-}
+use super::api_error as error;
 
 /// `GET /api/directory/export/{users|groups|devices|software}.csv`
 pub async fn export(

@@ -30,10 +30,7 @@ pub struct UploadParams {
     pub new_group: Option<String>,
 }
 
-fn error(e: ApiError) -> Response {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(json!({"message": e.to_string(), "error": e}))).into_response()
-}
+use super::api_error as error;
 
 /// `POST /api/licenses/upload?file_name=…&name=…&group=unassigned|new|existing&…` with the
 /// CSV file as the body.

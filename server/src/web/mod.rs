@@ -1,6 +1,7 @@
 //! HTTP: the axum router, middleware, health endpoints and the Leptos integration.
 
 pub mod assets;
+pub mod billing;
 pub mod directory;
 pub mod licenses;
 pub mod middleware;
@@ -23,6 +24,7 @@ pub struct AppState {
     pub services: Arc<Services>,
     pub directory: Arc<crate::directory::Directory>,
     pub licenses: Arc<crate::licenses::Licenses>,
+    pub billing: Arc<crate::billing::Billing>,
     pub leptos: LeptosOptions,
     pub assets: Arc<Assets>,
     pub trust_proxy: bool,
@@ -49,10 +51,15 @@ impl AppState {
             clock: services.clock.clone(),
             licensing: None,
         });
+        let billing = Arc::new(crate::billing::Billing::new(
+            services.db.clone(),
+            services.clock.clone(),
+        ));
         AppState {
             services,
             directory,
             licenses,
+            billing,
             leptos,
             assets: Arc::new(assets),
             trust_proxy,
@@ -61,6 +68,12 @@ impl AppState {
 }
 
 impl AppState {
+    /// Replaces the billing service (grace period and payment terms from configuration).
+    pub fn with_billing(mut self, billing: crate::billing::Billing) -> AppState {
+        self.billing = Arc::new(billing);
+        self
+    }
+
     /// Uses `connector` for the volume licensing service (Refresh now).
     pub fn with_licensing(mut self, connector: crate::licensing::Connector) -> AppState {
         self.licenses = Arc::new(crate::licenses::Licenses {
@@ -77,10 +90,12 @@ pub fn router(state: AppState) -> Router {
     let backend: SharedBackend = state.services.clone();
     let directory: app::api::directory::SharedDirectory = state.directory.clone();
     let licenses: app::api::licenses::SharedLicenses = state.licenses.clone();
+    let billing: app::api::billing::SharedBilling = state.billing.clone();
     let context = move || {
         provide_context(backend.clone());
         provide_context(directory.clone());
         provide_context(licenses.clone());
+        provide_context(billing.clone());
     };
     let links = state.assets.links();
     let shell = move || app::shell(links.clone());
@@ -126,6 +141,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/api/licenses/reports/{file}", get(licenses::report_csv))
+        .route("/api/billing/invoices/{file}", get(billing::invoice_csv))
         .route(
             "/api/v1/devices/{name}/software",
             axum::routing::put(directory::report_software),
@@ -142,6 +158,16 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .with_state(state);
     middleware::observability(router)
+}
+
+/// An error from a plain axum endpoint, as JSON with the same shape server functions use.
+pub(crate) fn api_error(e: app::domain::ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        axum::Json(serde_json::json!({"message": e.to_string(), "error": e})),
+    )
+        .into_response()
 }
 
 async fn healthz() -> &'static str {

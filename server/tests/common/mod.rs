@@ -22,6 +22,10 @@ impl TestClock {
         self.0.load(Ordering::SeqCst)
     }
 
+    pub fn set(&self, secs: i64) {
+        self.0.store(secs, Ordering::SeqCst);
+    }
+
     pub fn advance(&self, secs: i64) {
         self.0.fetch_add(secs, Ordering::SeqCst);
     }
@@ -109,6 +113,11 @@ impl TestApp {
             services,
             clock,
         }
+    }
+
+    /// The billing service on this app's database and clock (to run the scheduled job).
+    pub fn billing(&self) -> licensedesk::billing::Billing {
+        licensedesk::billing::Billing::new(self.services.db.clone(), self.clock.clone())
     }
 
     pub fn db(&self) -> &Db {
