@@ -53,5 +53,14 @@ export default defineConfig({
       stdout: 'pipe',
       stderr: 'pipe',
     },
+    {
+      // A second portal with the demo organization (billing history needs months of data).
+      command: `cd "${dataDir}" && exec "${bin}" serve --demo --listen 127.0.0.1:${port + 2} --database-url sqlite://${dataDir}/demo.db --licensing-url http://127.0.0.1:${port + 1}`,
+      url: `http://127.0.0.1:${port + 2}/readyz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
   ],
 });

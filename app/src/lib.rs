@@ -113,10 +113,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/licenses/agreements/new") view=pages::licenses::NewAgreementPage />
                     <Route path=path!("/licenses/groups") view=pages::licenses::LicenseGroupsPage />
                     <Route path=path!("/licenses/reports") view=pages::licenses::ReportsPage />
-                    <Route path=path!("/billing/subscriptions") view=|| view! { <AreaPending area=Area::Billing page=0 /> } />
-                    <Route path=path!("/billing/licenses") view=|| view! { <AreaPending area=Area::Billing page=1 /> } />
-                    <Route path=path!("/billing/profiles") view=|| view! { <AreaPending area=Area::Billing page=2 /> } />
-                    <Route path=path!("/billing/invoices") view=|| view! { <AreaPending area=Area::Billing page=3 /> } />
+                    <Route path=path!("/billing/subscriptions") view=pages::billing::SubscriptionsPage />
+                    <Route path=path!("/billing/subscriptions/:id") view=pages::billing::SubscriptionPage />
+                    <Route path=path!("/billing/licenses") view=pages::billing::IsvLicensesPage />
+                    <Route path=path!("/billing/licenses/:id") view=pages::billing::IsvLicensePage />
+                    <Route path=path!("/billing/profiles") view=pages::billing::ProfilesPage />
+                    <Route path=path!("/billing/invoices") view=pages::billing::InvoicesPage />
+                    <Route path=path!("/billing/invoices/:id") view=pages::billing::InvoicePage />
                     <Route path=path!("/users") view=pages::users::UsersPage />
                     <Route path=path!("/users/:id") view=pages::users::UserPage />
                     <Route path=path!("/groups") view=pages::groups::GroupsPage />

@@ -1,4 +1,4 @@
-//! Demo mode: a small, deterministic demo organization (later areas add their data here).
+//! Demo mode: a deterministic demo organization (directory, agreements, billing).
 
 use crate::audit::Who;
 use crate::services::Services;
@@ -37,6 +37,11 @@ pub async fn seed(services: &Services) -> anyhow::Result<bool> {
             .await
             .map_err(|e| anyhow::anyhow!("seeding the demo agreements: {e}"))?;
         tracing::info!(agreements, "demo agreements created");
+        let billing = crate::billing::Billing::new(services.db.clone(), services.clock.clone());
+        let subscriptions = crate::demo_billing::seed(&billing)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding the demo billing data: {e}"))?;
+        tracing::info!(subscriptions, "demo subscriptions and invoices created");
     }
     Ok(seeded)
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod csv_util;
 pub mod db;
 pub mod demo;
+pub mod demo_billing;
 pub mod demo_directory;
 pub mod demo_licenses;
 pub mod directory;

@@ -937,7 +937,7 @@ mod tests {
         assert_eq!(parse_region("western europe"), Ok("WE"));
         assert_eq!(parse_region("Puerto Rico"), Ok("PR"));
         let err = parse_region("Netherlands").unwrap_err();
-        assert_eq!(err.field_message("region").is_some(), true);
+        assert!(err.field_message("region").is_some());
         assert!(err.to_string().contains("supported region"));
         assert!(parse_region("").is_err());
     }

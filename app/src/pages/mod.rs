@@ -2,6 +2,7 @@
 
 pub mod admins;
 pub mod audit;
+pub mod billing;
 pub mod dashboard;
 pub mod devices;
 pub mod groups;
@@ -56,7 +57,7 @@ impl Area {
         match self {
             Area::Store => t.area_pending_store,
             Area::Licenses => t.licenses_card,
-            Area::Billing => t.area_pending_billing,
+            Area::Billing => t.billing_card,
             Area::Directory => t.directory_card,
         }
     }

@@ -117,7 +117,7 @@ impl Billing {
         Ok(())
     }
 
-    async fn generate_invoices(&self) -> Result<usize, ApiError> {
+    pub(crate) async fn generate_invoices(&self) -> Result<usize, ApiError> {
         let current = first_of_month(self.today());
         let profiles: Vec<(i64, Option<i64>)> = sqlx::query_as(
             "SELECT profile_id, MIN(activated_at) FROM subscriptions WHERE activated_at IS NOT NULL \
