@@ -82,6 +82,7 @@ macro_rules! declare_texts {
 }
 
 declare_texts! {
+    bl_detail,
     bl_activation,
     bl_active,
     bl_add_isv,
@@ -517,6 +518,7 @@ declare_texts! {
 }
 
 pub const EN: Texts = Texts {
+    bl_detail: "Details",
     bl_activation: "Activation",
     bl_active: "Active",
     bl_add_isv: "Record ISV app",

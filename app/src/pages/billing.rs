@@ -554,7 +554,7 @@ pub fn IsvLicensePage() -> impl IntoView {
                         let app_id = a.id;
                         let count = d.assignments.len();
                         let rows = StoredValue::new(d.assignments.clone());
-                        let mut columns = vec![Column::new("name", t.col_name), Column::new("kind", t.col_kind), Column::new("detail", t.details), Column::new("licenses", t.bl_licenses_used)];
+                        let mut columns = vec![Column::new("name", t.col_name), Column::new("kind", t.col_kind), Column::new("detail", t.bl_detail), Column::new("licenses", t.bl_licenses_used)];
                         if may_assign {
                             columns.insert(0, Column::new("select", t.col_select));
                         }
