@@ -54,7 +54,7 @@ test('edit the billing profile, then cancel for good', async ({ page }) => {
   await signInDemo(page);
   await openSubscription(page, 'Fabrikam Sign');
   await page.getByRole('button', { name: 'Edit billing profile of this subscription' }).click();
-  const dialog = page.locator('dialog[open]');
+  const dialog = page.getByRole('dialog', { name: 'Edit billing profile of this subscription' });
   await dialog.getByLabel('Billing profile').selectOption({ label: 'Contoso Europe' });
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Billing profile changed.' })).toBeVisible();
@@ -62,7 +62,7 @@ test('edit the billing profile, then cancel for good', async ({ page }) => {
 
   await openSubscription(page, 'Tailspin Survey');
   await page.getByRole('button', { name: 'Cancel subscription' }).click();
-  const confirm = page.locator('dialog[open]');
+  const confirm = page.getByRole('dialog', { name: 'Cancel subscription' });
   await expect(confirm).toContainText('cannot be reactivated');
   await confirm.getByRole('button', { name: 'Cancel subscription' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Subscription cancelled.' })).toBeVisible();

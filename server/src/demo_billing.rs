@@ -5,7 +5,7 @@
 use crate::billing::Billing;
 use crate::services::internal;
 use app::domain::ApiError;
-use app::domain::billing::{date_of_unix, format_date, shift_months};
+use app::domain::billing::{Frequency, date_of_unix, format_date, proration, shift_months};
 use time::Date;
 
 struct Sub {
@@ -243,11 +243,11 @@ pub async fn seed(billing: &Billing) -> Result<usize, ApiError> {
                 ("disabled", Some(reason), Some(ts(at)))
             }
         };
-        sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO subscriptions (app_name, publisher, channel, pricing, frequency, unit_price_minor, currency, \
              quantity, assigned, term_start_on, renews_on, auto_renew, profile_id, portal_url, status, disabled_reason, \
              activated_at, disabled_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+             $12, $13, $14, $15, $16, $17, $18, $19, $19) RETURNING id",
         )
         .bind(s.app)
         .bind(s.publisher)
@@ -268,9 +268,29 @@ pub async fn seed(billing: &Billing) -> Result<usize, ApiError> {
         .bind(s.activated.map(|_| ts(start)))
         .bind(disabled_at)
         .bind(ts(start) - 86_400)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(internal)?;
+        if s.activated.is_some() {
+            // What activation records: the rest of the first period, for the next invoice.
+            let quantity = s.quantity.unwrap_or(1);
+            let frequency = Frequency::parse(s.frequency).unwrap_or(Frequency::Monthly);
+            let p = proration(frequency, start, start, 0, quantity, s.price);
+            sqlx::query(
+                "INSERT INTO subscription_adjustments (subscription_id, effective_on, old_quantity, new_quantity, \
+                 days_charged, days_in_period, amount_minor, created_at) VALUES ($1, $2, 0, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(format_date(start))
+            .bind(quantity)
+            .bind(p.days_charged)
+            .bind(p.days_in_period)
+            .bind(p.amount_minor)
+            .bind(ts(start))
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
     }
     seed_isv(&mut tx, now).await?;
     tx.commit().await.map_err(internal)?;

@@ -689,6 +689,19 @@ async fn invoices_are_generated_once_with_proration_and_overdue_disables() {
         .call_json("billing_invoices_list", &[("status", "overdue")])
         .await;
     assert_eq!(overdue["total"], 1);
+    // Newest period first; a forged cursor is refused.
+    let (_, all) = grace.call_json("billing_invoices_list", &[]).await;
+    let periods: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["period"].as_str().unwrap())
+        .collect();
+    assert_eq!(periods, vec!["2026-06", "2026-05", "2026-04"]);
+    let (code, _) = grace
+        .call_json("billing_invoices_list", &[("after", "drop table")])
+        .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
 }
 
 async fn user(c: &Client, i: usize) -> i64 {

@@ -15,6 +15,10 @@ async fn counts(app: &TestApp) -> Vec<i64> {
         "detected_software",
         "agreements",
         "license_groups",
+        "subscriptions",
+        "billing_profiles",
+        "invoices",
+        "isv_assignments",
     ] {
         out.push(
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
@@ -42,6 +46,31 @@ async fn demo_organization_is_complete_and_deterministic() {
     );
     assert_eq!(first[5], 26, "agreements");
     assert!(first[6] >= 6, "license groups");
+    assert_eq!(first[7], 7, "subscriptions");
+    assert_eq!(first[8], 2, "billing profiles");
+    assert!(
+        first[9] >= 20,
+        "about a year of invoices per profile: {}",
+        first[9]
+    );
+    assert!(first[10] > 0, "ISV assignments");
+    // Every subscription state is there, and the ISV apps never exceed what is owned.
+    let states: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT status || COALESCE(':' || disabled_reason, '') FROM subscriptions ORDER BY 1",
+    )
+    .fetch_all(&app.db().pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        states,
+        [
+            "active",
+            "disabled:cancelled",
+            "disabled:expired",
+            "disabled:payment_overdue",
+            "pending_activation"
+        ]
+    );
     // The catalog type-ahead finds both Microsoft publishers by substring.
     let admin = app.client();
     admin
@@ -54,6 +83,13 @@ async fn demo_organization_is_complete_and_deterministic() {
         publishers.to_string().contains("\"Microsoft\"")
             && publishers.to_string().contains("Microsoft Research")
     );
+
+    let (_, apps) = admin.call_json("isv_apps_list", &[]).await;
+    let apps = apps.as_array().unwrap();
+    assert_eq!(apps.len(), 3);
+    for a in apps {
+        assert!(a["assigned"].as_i64() <= a["owned"].as_i64(), "{a}");
+    }
 
     // A second run does nothing; a second database gets the very same organization.
     assert!(!licensedesk::demo::seed(&app.services).await.unwrap());

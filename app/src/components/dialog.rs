@@ -23,12 +23,23 @@ pub fn ConfirmDialog(
             }
         }
     });
-    let title_id = "confirm-dialog-title";
+    // One id per dialog (several dialogs share a page): derived from the title, so the server
+    // and the browser compute the same one.
+    let title_id = format!(
+        "dialog-{}",
+        title
+            .get_untracked()
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect::<String>()
+    );
+    let labelled_by = title_id.clone();
     view! {
         <dialog
             node_ref=dialog
             class="dialog"
-            aria-labelledby=title_id
+            aria-labelledby=labelled_by
             on:close=move |_| open.set(false)
         >
             <h2 id=title_id>{move || title.get()}</h2>

@@ -80,6 +80,15 @@ impl SubscriptionStatus {
         matches!(self, SubscriptionStatus::Disabled(_))
     }
 
+    /// Refuses any change to a disabled subscription (quantity, profile, assigned count) with
+    /// the same message the transition table gives.
+    pub fn ensure_changeable(self) -> Result<(), ApiError> {
+        match self {
+            SubscriptionStatus::Disabled(_) => self.apply(SubscriptionEvent::Cancel).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
     /// The one transition table. Disabled is final: nothing leaves it (B-2).
     pub fn apply(self, event: SubscriptionEvent) -> Result<SubscriptionStatus, ApiError> {
         use SubscriptionEvent as E;
@@ -929,6 +938,13 @@ mod tests {
             );
         }
         assert_eq!(S::from_columns("disabled", None), None);
+        assert!(S::Active.ensure_changeable().is_ok());
+        assert!(S::PendingActivation.ensure_changeable().is_ok());
+        assert!(
+            S::Disabled(DisabledReason::Expired)
+                .ensure_changeable()
+                .is_err()
+        );
     }
 
     #[test]

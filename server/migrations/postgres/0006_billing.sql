@@ -76,7 +76,7 @@ CREATE TABLE invoices (
     created_at BIGINT NOT NULL,
     UNIQUE (profile_id, period)
 );
-CREATE INDEX invoices_by_period ON invoices (period, id);
+CREATE INDEX invoices_by_period ON invoices (period DESC, id DESC);
 
 -- Charges that go onto the next invoice: activation mid-period and quantity changes, prorated.
 CREATE TABLE subscription_adjustments (

@@ -156,6 +156,7 @@ impl Billing {
     /// does not exist yet. Returns whether it created one.
     async fn invoice_period(&self, profile_id: i64, period: Date) -> Result<bool, ApiError> {
         let key = period_key(period);
+        let number = format!("INV-{}-{profile_id:05}", key.replace('-', ""));
         let start_ts = midnight(period);
         let start = format_date(period);
         let mut tx = self.db.begin_write().await.map_err(internal)?;
@@ -163,7 +164,7 @@ impl Billing {
             "INSERT INTO invoices (number, profile_id, period, issued_on, due_on, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, 'open', $6) ON CONFLICT (profile_id, period) DO NOTHING RETURNING id",
         )
-        .bind(format!("INV-{}-{profile_id:05}", key.replace('-', "")))
+        .bind(number.clone())
         .bind(profile_id)
         .bind(key.clone())
         .bind(start.clone())
@@ -287,11 +288,7 @@ impl Billing {
             self.now(),
             &system(),
             Entry::new("invoice.created")
-                .target(
-                    "invoice",
-                    invoice_id,
-                    format!("INV-{}-{profile_id:05}", key.replace('-', "")),
-                )
+                .target("invoice", invoice_id, number)
                 .after(json!({"period": key, "lines": lines})),
         )
         .await?;
@@ -450,12 +447,16 @@ impl Billing {
         if !status.is_empty() && !["open", "paid", "overdue"].contains(&status.as_str()) {
             return Err(ApiError::BadRequest("unknown status filter".into()));
         }
-        let after: i64 = match after.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => i64::MAX,
-            Some(s) => s
-                .parse()
-                .map_err(|_| ApiError::BadRequest("invalid cursor".into()))?,
-        };
+        // Newest period first, then id: the cursor is `period:id` of the last row shown.
+        let (after_period, after_id) =
+            match after.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => ("9999-99".to_string(), i64::MAX),
+                Some(s) => s
+                    .split_once(':')
+                    .and_then(|(p, id)| Some((p.to_string(), id.parse().ok()?)))
+                    .filter(|(p, _)| parse_period(p).is_some())
+                    .ok_or_else(|| ApiError::BadRequest("invalid cursor".into()))?,
+            };
         let filter = "($1 = '' OR i.status = $1) AND ($2 = 0 OR i.profile_id = $2)";
         let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM invoices i WHERE {filter}"
@@ -466,18 +467,20 @@ impl Billing {
         .await
         .map_err(internal)?;
         let mut rows: Vec<InvoiceRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "{INVOICE_SELECT} WHERE {filter} AND i.id < $3 ORDER BY i.id DESC LIMIT {}",
+            "{INVOICE_SELECT} WHERE {filter} AND (i.period < $3 OR (i.period = $3 AND i.id < $4)) \
+             ORDER BY i.period DESC, i.id DESC LIMIT {}",
             PAGE_SIZE + 1
         )))
         .bind(status)
         .bind(profile_id.unwrap_or(0))
-        .bind(after)
+        .bind(after_period)
+        .bind(after_id)
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)?;
         let next = if rows.len() as i64 > PAGE_SIZE {
             rows.truncate(PAGE_SIZE as usize);
-            rows.last().map(|r| r.id.to_string())
+            rows.last().map(|r| format!("{}:{}", r.period, r.id))
         } else {
             None
         };

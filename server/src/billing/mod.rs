@@ -351,6 +351,29 @@ impl Billing {
         Ok(next)
     }
 
+    /// Sets one integer column of a subscription and writes `entry` (targeted at it) in `tx`.
+    async fn set_column(
+        &self,
+        tx: &mut Tx,
+        who: &Who,
+        sub: &SubRow,
+        column: &'static str,
+        value: i64,
+        entry: Entry<'_>,
+    ) -> Result<(), ApiError> {
+        let now = self.now();
+        let sql = format!("UPDATE subscriptions SET {column} = $1, updated_at = $2 WHERE id = $3");
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(value)
+            .bind(now)
+            .bind(sub.id)
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+        let entry = entry.target("subscription", sub.id, sub.app_name.clone());
+        audit::record(tx, now, who, entry).await
+    }
+
     /// Records a prorated charge (or credit) for the next invoice.
     async fn insert_adjustment(
         &self,
@@ -700,12 +723,8 @@ impl BillingBackend for Billing {
     async fn activate(&self, actor: &Actor, id: i64) -> Result<String, ApiError> {
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let sub = self.load_sub(&mut tx, id, true).await?;
-        match sub.status() {
-            SubscriptionStatus::Active => return Ok(sub.portal_url),
-            SubscriptionStatus::Disabled(_) => {
-                sub.status().apply(SubscriptionEvent::Activate)?;
-            }
-            SubscriptionStatus::PendingActivation => {}
+        if sub.status() == SubscriptionStatus::Active {
+            return Ok(sub.portal_url);
         }
         self.set_status(
             &mut tx,
@@ -742,9 +761,7 @@ impl BillingBackend for Billing {
             return Self::replayed(result);
         }
         let sub = self.load_sub(&mut tx, id, true).await?;
-        if sub.status().is_disabled() {
-            return Err(sub.status().apply(SubscriptionEvent::Cancel).unwrap_err());
-        }
+        sub.status().ensure_changeable()?;
         if sub.pricing() == Pricing::FlatRate {
             return Err(ApiError::Conflict(format!(
                 "{} has a flat rate: its quantity is Unlimited and cannot be changed. Only per-license subscriptions have a license quantity.",
@@ -785,22 +802,16 @@ impl BillingBackend for Billing {
                 invoice_number: None,
             }
         };
-        let now = self.now();
-        sqlx::query("UPDATE subscriptions SET quantity = $1, updated_at = $2 WHERE id = $3")
-            .bind(new)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
+        let prorated = format_money(adjustment.amount_minor, &sub.currency);
+        self.set_column(
             &mut tx,
-            now,
             &who_of(actor),
+            &sub,
+            "quantity",
+            new,
             Entry::new("subscription.quantity_changed")
-                .target("subscription", id, sub.app_name.clone())
                 .before(json!({"quantity": old}))
-                .after(json!({"quantity": new, "prorated": format_money(adjustment.amount_minor, &sub.currency)})),
+                .after(json!({"quantity": new, "prorated": prorated})),
         )
         .await?;
         self.remember(&mut tx, &claim, &adjustment).await?;
@@ -823,9 +834,7 @@ impl BillingBackend for Billing {
         )?;
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let sub = self.load_sub(&mut tx, id, true).await?;
-        if sub.status().is_disabled() {
-            return Err(sub.status().apply(SubscriptionEvent::Cancel).unwrap_err());
-        }
+        sub.status().ensure_changeable()?;
         if let Some(q) = sub.quantity
             && n > q
         {
@@ -834,20 +843,13 @@ impl BillingBackend for Billing {
                 format!("Only {q} licenses are owned; the publisher cannot have assigned {n}."),
             ));
         }
-        let now = self.now();
-        sqlx::query("UPDATE subscriptions SET assigned = $1, updated_at = $2 WHERE id = $3")
-            .bind(n)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
+        self.set_column(
             &mut tx,
-            now,
             &who_of(actor),
+            &sub,
+            "assigned",
+            n,
             Entry::new("subscription.assigned_recorded")
-                .target("subscription", id, sub.app_name.clone())
                 .before(json!({"assigned": sub.assigned}))
                 .after(json!({"assigned": n})),
         )
@@ -863,9 +865,7 @@ impl BillingBackend for Billing {
     ) -> Result<(), ApiError> {
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let sub = self.load_sub(&mut tx, id, true).await?;
-        if sub.status().is_disabled() {
-            return Err(sub.status().apply(SubscriptionEvent::Cancel).unwrap_err());
-        }
+        sub.status().ensure_changeable()?;
         if sub.profile_id == profile_id {
             return Err(ApiError::invalid(
                 "profile_id",
@@ -891,20 +891,13 @@ impl BillingBackend for Billing {
                 ),
             ));
         }
-        let now = self.now();
-        sqlx::query("UPDATE subscriptions SET profile_id = $1, updated_at = $2 WHERE id = $3")
-            .bind(profile_id)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
+        self.set_column(
             &mut tx,
-            now,
             &who_of(actor),
+            &sub,
+            "profile_id",
+            profile_id,
             Entry::new("subscription.profile_changed")
-                .target("subscription", id, sub.app_name.clone())
                 .before(json!({"profile": sub.profile_name}))
                 .after(json!({"profile": new_name})),
         )
