@@ -31,6 +31,9 @@ pub enum Command {
     Healthcheck(HealthcheckArgs),
     /// Serve the simulated volume licensing service (for demos and tests), with fault injection.
     Simulator(SimulatorArgs),
+    /// Serve the simulated app stores (Apple Apps and Books v2 at /mdm/v2, Microsoft store
+    /// inventory at /V1), with fault injection.
+    StoreSimulator(StoreSimulatorArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -75,9 +78,71 @@ pub struct ServeArgs {
     /// How often the billing job runs (renewals, expiry, invoices, overdue), in minutes.
     #[arg(long, env = "LICENSEDESK_BILLING_JOB_MINUTES", default_value_t = 15)]
     pub billing_job_minutes: u32,
+    /// Base URL of Apple's Apps and Books API. Demo mode uses the built-in store simulator.
+    #[arg(long, env = "LICENSEDESK_APPLE_STORE_URL")]
+    pub apple_store_url: Option<url::Url>,
+    /// Base URL of the Microsoft store inventory API (or a compatible store). Demo mode uses
+    /// the built-in store simulator.
+    #[arg(long, env = "LICENSEDESK_MICROSOFT_STORE_URL")]
+    pub microsoft_store_url: Option<url::Url>,
+    /// Hours between automatic syncs of each store connection (0 turns automatic sync off).
+    #[arg(long, env = "LICENSEDESK_STORE_SYNC_HOURS", default_value_t = 12)]
+    pub store_sync_hours: u32,
+    /// Key that encrypts store tokens and secrets at rest: base64 of 32 random bytes
+    /// (`openssl rand -base64 32`). Every replica must use the same key.
+    #[arg(long, env = "LICENSEDESK_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// File holding the key when LICENSEDESK_SECRET_KEY is not set; created (mode 0600) on
+    /// first start. Default: `licensedesk.key` beside the SQLite database, else beside the binary.
+    #[arg(long, env = "LICENSEDESK_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<std::path::PathBuf>,
     /// Log format: `text` or `json`.
     #[arg(long, env = "LICENSEDESK_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StoreSimulatorArgs {
+    #[arg(long, default_value = "127.0.0.1:3400")]
+    pub listen: SocketAddr,
+    /// Apple assets in the catalog (about one in seven free and unlimited).
+    #[arg(long, default_value_t = 300)]
+    pub apps: usize,
+    /// Store-side assignments spread over the paid assets.
+    #[arg(long, default_value_t = 2500)]
+    pub assignments: usize,
+    /// Assets, assignments or users per page.
+    #[arg(long, default_value_t = 1000)]
+    pub page_size: usize,
+    /// Answer the first N calls with a fault (see --fault-status, --fault-error).
+    #[arg(long, default_value_t = 0)]
+    pub fail_next: u32,
+    /// HTTP status of injected faults (429 or 503), sent with Retry-After.
+    #[arg(long, default_value_t = 503)]
+    pub fault_status: u16,
+    /// Answer faults with HTTP 200 and this error number instead (e.g. 9646).
+    #[arg(long, default_value_t = 0)]
+    pub fault_error: u32,
+    /// Retry-After seconds sent with injected 429/503 answers.
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
+    /// Wait this many milliseconds before every answer (slow store).
+    #[arg(long, default_value_t = 0)]
+    pub delay_ms: u64,
+    /// Every token answers error 9621 (expired).
+    #[arg(long)]
+    pub token_expired: bool,
+    /// Every token answers error 9625 (revoked).
+    #[arg(long)]
+    pub token_revoked: bool,
+    /// Program users accept their invitation at once.
+    #[arg(long)]
+    pub auto_accept: bool,
+    /// Write a content token file for --org (valid one year) to this path before serving.
+    #[arg(long)]
+    pub write_token: Option<std::path::PathBuf>,
+    #[arg(long, default_value = "Northwind Health")]
+    pub org: String,
 }
 
 #[derive(Debug, Clone, Args)]

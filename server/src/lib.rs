@@ -11,10 +11,13 @@ pub mod demo;
 pub mod demo_billing;
 pub mod demo_directory;
 pub mod demo_licenses;
+pub mod demo_store;
 pub mod directory;
 pub mod licenses;
 pub mod licensing;
+pub mod secrets;
 pub mod services;
+pub mod store;
 pub mod web;
 
 use services::{Services, SessionConfig, SystemClock};

@@ -262,7 +262,7 @@ fn entitlement(set: &SetRef) -> Vec<Product> {
         .collect()
 }
 
-async fn faulty(faults: &Faults) -> Option<Response> {
+pub(crate) async fn faulty(faults: &Faults) -> Option<Response> {
     let call = faults.calls.fetch_add(1, Ordering::SeqCst) + 1;
     let refuse_from = faults.refuse_from_call.load(Ordering::SeqCst);
     if refuse_from > 0 && call >= refuse_from {

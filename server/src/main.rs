@@ -39,6 +39,7 @@ async fn main() {
         }
         Some(Command::Healthcheck(args)) => healthcheck(args.listen).await,
         Some(Command::Simulator(args)) => run_simulator(args).await,
+        Some(Command::StoreSimulator(args)) => run_store_simulator(args).await,
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -115,6 +116,53 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             Duration::from_secs(10),
         ));
     }
+    let secrets = licensedesk::secrets::SecretBox::load(
+        args.secret_key.as_deref(),
+        &args
+            .secret_key_file
+            .clone()
+            .unwrap_or_else(|| licensedesk::secrets::default_key_file(url.expose())),
+    )?;
+    let mut store = licensedesk::store::Store::new(
+        state.services.db.clone(),
+        state.services.clock.clone(),
+        secrets,
+    );
+    store.sync_interval_secs = i64::from(args.store_sync_hours) * 3600;
+    if let Some(u) = &args.apple_store_url {
+        store.apple_url = u.as_str().trim_end_matches('/').to_string();
+    }
+    store.microsoft_url = args
+        .microsoft_store_url
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_string());
+    if args.demo && args.apple_store_url.is_none() && args.microsoft_store_url.is_none() {
+        let sim = std::sync::Arc::new(licensedesk::store::simulator::StoreSim::standard());
+        sim.auto_accept
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let base = licensedesk::store::simulator::spawn("127.0.0.1:0".parse()?, sim).await?;
+        tracing::info!(url = %base, "demo: simulated app stores started");
+        store.apple_url = licensedesk::store::simulator::StoreSim::apple_url(&base);
+        store.microsoft_url = Some(base);
+    }
+    state = state.with_store(store);
+    if args.demo
+        && let Err(e) = licensedesk::demo_store::seed(&state.store).await
+    {
+        tracing::warn!(error = %e, "demo store data not created");
+    }
+    let sync = state.store.clone();
+    tokio::spawn(async move {
+        // Automatic sync: every connection whose last run is older than the interval; the
+        // lease in the database lets one server of several run each connection.
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sync.run_due().await {
+                tracing::warn!(error = %e, "automatic store sync failed");
+            }
+        }
+    });
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -158,6 +206,40 @@ async fn run_simulator(args: licensedesk::config::SimulatorArgs) -> anyhow::Resu
     faults.delay_ms.store(args.delay_ms, Ordering::SeqCst);
     let url = licensedesk::licensing::spawn_simulator(args.listen, faults).await?;
     println!("Simulated volume licensing service at {url} (Ctrl+C stops it)");
+    shutdown_signal().await;
+    Ok(())
+}
+
+async fn run_store_simulator(args: licensedesk::config::StoreSimulatorArgs) -> anyhow::Result<()> {
+    use licensedesk::store::simulator::{StoreSim, spawn};
+    use std::sync::atomic::Ordering;
+    init_tracing(LogFormat::Text);
+    let mut sim = StoreSim::seeded(args.apps, args.assignments);
+    sim.page_size = args.page_size.max(1);
+    let f = &sim.faults;
+    f.fail_next.store(args.fail_next, Ordering::SeqCst);
+    f.fail_status
+        .store(u32::from(args.fault_status), Ordering::SeqCst);
+    f.fail_error.store(args.fault_error, Ordering::SeqCst);
+    f.retry_after_secs.store(args.retry_after, Ordering::SeqCst);
+    f.delay_ms.store(args.delay_ms, Ordering::SeqCst);
+    sim.tokens_expired.store(args.token_expired, Ordering::SeqCst);
+    sim.tokens_revoked.store(args.token_revoked, Ordering::SeqCst);
+    sim.auto_accept.store(args.auto_accept, Ordering::SeqCst);
+    if let Some(path) = &args.write_token {
+        let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 365 * 86_400;
+        let token = licensedesk::store::apple::make_token(
+            &format!("{:032x}", rand::random::<u128>()),
+            &args.org,
+            expires,
+        );
+        std::fs::write(path, token)?;
+        println!("Token file for {} written to {}", args.org, path.display());
+    }
+    let base = spawn(args.listen, std::sync::Arc::new(sim)).await?;
+    println!(
+        "Simulated app stores: Apple at {base}/mdm/v2, Microsoft at {base} (Ctrl+C stops them)"
+    );
     shutdown_signal().await;
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod billing;
 pub mod directory;
 pub mod error;
 pub mod licenses;
+pub mod store;
 pub mod role;
 pub mod validate;
 

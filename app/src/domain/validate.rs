@@ -107,3 +107,17 @@ mod tests {
         assert!(org_name("Contoso").is_ok());
     }
 }
+
+/// A plausible e-mail address (an Apple ID): one `@`, a dot in the domain, no spaces.
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+        && s.len() <= 254
+}

@@ -342,6 +342,8 @@ impl Directory {
             }
             // New members of a group with ISV licenses assigned consume licenses too.
             crate::billing::isv::check_group_capacity(&self.db, &mut tx, id).await?;
+            // Store apps deployed to the group follow its new members (and refuse a shortfall).
+            crate::store::deploy::group_changed(&self.db, &mut tx, id, self.clock.now()).await?;
         }
         let report = ImportReport {
             rows: groups.len(),
@@ -491,6 +493,8 @@ impl Directory {
                 }
             }
         }
+        // Devices that changed owner move their store licenses to the new owner.
+        crate::store::deploy::devices_changed(&self.db, &mut tx, now).await?;
         let report = ImportReport {
             rows: devices.len(),
             created,

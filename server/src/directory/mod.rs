@@ -142,14 +142,16 @@ impl Directory {
         .await
     }
 
-    /// Licenses a user holds directly, across every area that assigns licenses (today: ISV
-    /// app licenses). Licenses reached through a group end with the membership, so they do
-    /// not count here.
+    /// Licenses a user holds: ISV app licenses assigned to them directly (those reached through
+    /// a group end with the membership) and store app licenses (counted per holder, however
+    /// they were reached, because `store_apps.used` must follow every one of them).
     async fn licenses_held(&self, tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM isv_assignments WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_one(&mut **tx)
-            .await
+        let isv: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM isv_assignments WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(&mut **tx)
+                .await?;
+        Ok(isv + crate::store::deploy::held_by(tx, user_id).await?)
     }
 
     async fn load_user(&self, tx: &mut Tx, id: i64) -> Result<UserRow, ApiError> {
@@ -590,6 +592,14 @@ impl DirectoryBackend for Directory {
                 .await
                 .map_err(internal)?
                 .ok_or(ApiError::NotFound)?;
+        crate::store::deploy::target_deleted(
+            &self.db,
+            &mut tx,
+            app::domain::store::TargetKind::Group,
+            id,
+            self.now(),
+        )
+        .await?;
         sqlx::query("DELETE FROM dir_groups WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -654,6 +664,10 @@ impl DirectoryBackend for Directory {
         if add && !changed.is_empty() {
             // New members of a group with ISV licenses assigned consume licenses too.
             crate::billing::isv::check_group_capacity(&self.db, &mut tx, group_id).await?;
+        }
+        if !changed.is_empty() {
+            // Store apps deployed to the group: new members consume, removed members free.
+            crate::store::deploy::group_changed(&self.db, &mut tx, group_id, self.now()).await?;
         }
         if !changed.is_empty() {
             let key = if add { "added" } else { "removed" };

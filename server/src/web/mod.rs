@@ -25,6 +25,7 @@ pub struct AppState {
     pub directory: Arc<crate::directory::Directory>,
     pub licenses: Arc<crate::licenses::Licenses>,
     pub billing: Arc<crate::billing::Billing>,
+    pub store: Arc<crate::store::Store>,
     pub leptos: LeptosOptions,
     pub assets: Arc<Assets>,
     pub trust_proxy: bool,
@@ -55,11 +56,17 @@ impl AppState {
             services.db.clone(),
             services.clock.clone(),
         ));
+        let store = Arc::new(crate::store::Store::new(
+            services.db.clone(),
+            services.clock.clone(),
+            crate::secrets::SecretBox::new(crate::secrets::SecretBox::generate_key()),
+        ));
         AppState {
             services,
             directory,
             licenses,
             billing,
+            store,
             leptos,
             assets: Arc::new(assets),
             trust_proxy,
@@ -71,6 +78,12 @@ impl AppState {
     /// Replaces the billing service (grace period and payment terms from configuration).
     pub fn with_billing(mut self, billing: crate::billing::Billing) -> AppState {
         self.billing = Arc::new(billing);
+        self
+    }
+
+    /// Replaces the store service (secret key, store URLs, sync interval from configuration).
+    pub fn with_store(mut self, store: crate::store::Store) -> AppState {
+        self.store = Arc::new(store);
         self
     }
 
@@ -91,7 +104,10 @@ pub fn router(state: AppState) -> Router {
     let directory: app::api::directory::SharedDirectory = state.directory.clone();
     let licenses: app::api::licenses::SharedLicenses = state.licenses.clone();
     let billing: app::api::billing::SharedBilling = state.billing.clone();
+    let store: app::api::store::SharedStore =
+        Arc::new(crate::store::StoreService(state.store.clone()));
     let context = move || {
+        provide_context(store.clone());
         provide_context(backend.clone());
         provide_context(directory.clone());
         provide_context(licenses.clone());

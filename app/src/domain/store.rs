@@ -1,0 +1,370 @@
+//! Store area (SPEC S-1 … S-7): the shapes the pages and the server exchange, and the rules that
+//! need no database — token status, intents, targets, install statuses, the shortfall message.
+
+use super::ApiError;
+use serde::{Deserialize, Serialize};
+
+/// A token whose expiry is this close shows as "expiring soon".
+pub const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
+
+/// Display languages offered for the Microsoft store's synced app names.
+pub const LANGUAGES: &[(&str, &str)] = &[
+    ("en-us", "English (United States)"),
+    ("en-gb", "English (United Kingdom)"),
+    ("nl-nl", "Nederlands"),
+    ("de-de", "Deutsch"),
+    ("fr-fr", "Français"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Store {
+    Apple,
+    Microsoft,
+}
+
+impl Store {
+    pub fn code(self) -> &'static str {
+        match self {
+            Store::Apple => "apple",
+            Store::Microsoft => "microsoft",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Store> {
+        match s {
+            "apple" => Some(Store::Apple),
+            "microsoft" => Some(Store::Microsoft),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Store::Apple => "Apple volume purchase program",
+            Store::Microsoft => "Microsoft store for business",
+        }
+    }
+}
+
+/// What the connection page says about a link, from its stored state and the token's expiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConnectionStatus {
+    Valid,
+    ExpiringSoon,
+    Expired,
+    Revoked,
+    /// The token is claimed by another management product (`mdmInfo` differs).
+    OtherProduct,
+    Removed,
+}
+
+impl ConnectionStatus {
+    /// `state` is the stored state (`valid`, `expired`, `revoked`, `other_product`).
+    pub fn of(state: &str, expires_at: Option<i64>, removed: bool, now: i64) -> ConnectionStatus {
+        if removed {
+            return ConnectionStatus::Removed;
+        }
+        match state {
+            "revoked" => ConnectionStatus::Revoked,
+            "other_product" => ConnectionStatus::OtherProduct,
+            "expired" => ConnectionStatus::Expired,
+            _ => match expires_at {
+                Some(exp) if exp <= now => ConnectionStatus::Expired,
+                Some(exp) if exp - now <= EXPIRY_WARNING_SECS => ConnectionStatus::ExpiringSoon,
+                _ => ConnectionStatus::Valid,
+            },
+        }
+    }
+
+    /// Whether a sync may run.
+    pub fn can_sync(self) -> bool {
+        matches!(self, ConnectionStatus::Valid | ConnectionStatus::ExpiringSoon)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Intent {
+    Required,
+    Available,
+    Uninstall,
+}
+
+impl Intent {
+    pub fn code(self) -> &'static str {
+        match self {
+            Intent::Required => "required",
+            Intent::Available => "available",
+            Intent::Uninstall => "uninstall",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Intent, ApiError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "required" => Ok(Intent::Required),
+            "available" => Ok(Intent::Available),
+            "uninstall" => Ok(Intent::Uninstall),
+            _ => Err(ApiError::invalid(
+                "intent",
+                "Choose Required, Available or Uninstall.",
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TargetKind {
+    User,
+    Group,
+    Device,
+}
+
+impl TargetKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            TargetKind::User => "user",
+            TargetKind::Group => "group",
+            TargetKind::Device => "device",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<TargetKind, ApiError> {
+        match s {
+            "user" => Ok(TargetKind::User),
+            "group" => Ok(TargetKind::Group),
+            "device" => Ok(TargetKind::Device),
+            _ => Err(ApiError::invalid(
+                "targets",
+                "Each target must be a user, a group or a device.",
+            )),
+        }
+    }
+}
+
+pub const INSTALL_STATUSES: &[&str] = &["pending", "installed", "failed", "uninstalled"];
+
+/// The refusal of a deployment that needs more licenses than are available (S-6).
+pub fn shortfall_message(app: &str, needed: i64, available: i64) -> String {
+    let missing = needed - available.max(0);
+    format!(
+        "Not enough licenses of {app}: this needs {needed} more but only {} are available — \
+         {missing} missing. Nothing was deployed. Ways out: remove the app from some devices \
+         (set their deployment to Uninstall), narrow the deployment's scope to fewer users or \
+         a smaller group, or buy {missing} more in the store and sync.",
+        available.max(0)
+    )
+}
+
+/// Available licenses as shown: never below zero (a store may lower its total under what is
+/// in use; the page then flags the app as over-allocated).
+pub fn available(total: i64, used: i64) -> i64 {
+    (total - used).max(0)
+}
+
+/// Free apps report this total: unlimited.
+pub const UNLIMITED: i64 = 2_147_483_647;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub id: i64,
+    pub store: Store,
+    pub name: String,
+    pub account_id: String,
+    pub account_login: String,
+    pub org_name: String,
+    pub location_name: String,
+    pub country: String,
+    pub language: String,
+    pub expires_at: Option<i64>,
+    pub status: ConnectionStatus,
+    pub auto_sync: bool,
+    pub last_updated_at: i64,
+    pub last_synced_at: Option<i64>,
+    pub apps: i64,
+    /// The run going on now, if any (the page polls it).
+    pub running: Option<SyncRunView>,
+    pub last_run: Option<SyncRunView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncRunView {
+    pub id: i64,
+    pub connection_id: i64,
+    pub connection_name: String,
+    pub store: Store,
+    pub trigger: String,
+    pub started_by: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub result: String,
+    pub progress: String,
+    pub added: i64,
+    pub updated: i64,
+    pub retired: i64,
+    pub error: String,
+}
+
+/// Link an Apple location token (the `.vpptoken` file's text) or renew the linked one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AppleLinkForm {
+    pub name: String,
+    pub apple_id: String,
+    pub token_file: String,
+    /// The admin confirmed "once linked, you cannot switch to another account".
+    pub confirmed: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MicrosoftLinkForm {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub language: String,
+    pub confirmed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreAppView {
+    pub id: i64,
+    pub name: String,
+    pub publisher: String,
+    pub platform: String,
+    pub store: Store,
+    pub total: i64,
+    pub used: i64,
+    pub retired: bool,
+    pub last_synced_at: i64,
+}
+
+impl StoreAppView {
+    pub fn unlimited(&self) -> bool {
+        self.total >= UNLIMITED
+    }
+    pub fn available(&self) -> i64 {
+        available(self.total, self.used)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StoreAppFilter {
+    pub q: String,
+    pub store: String,
+    pub platform: String,
+    /// `active` (default), `retired`, `all`.
+    pub state: String,
+    /// Only apps with no license left.
+    pub exhausted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentView {
+    pub id: i64,
+    pub target_kind: TargetKind,
+    pub target_id: i64,
+    pub target_name: String,
+    pub intent: Intent,
+    /// Users this deployment reaches.
+    pub users: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HolderView {
+    pub user_id: i64,
+    pub display_name: String,
+    pub sign_in_name: String,
+    pub granted_at: i64,
+    /// Apple: `registered` (invited, not accepted yet), `associated` (accepted), `retired`;
+    /// empty for stores without invitations.
+    pub invitation: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstallView {
+    pub user_id: i64,
+    pub user_name: String,
+    pub device_id: i64,
+    pub device_name: String,
+    pub status: String,
+    pub detail: String,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StoreAppDetail {
+    pub app: StoreAppView,
+    pub product_id: String,
+    pub sku: String,
+    pub store_assigned: i64,
+    pub device_assignable: bool,
+    pub connection_name: String,
+    pub deployments: Vec<DeploymentView>,
+    pub holders: Vec<HolderView>,
+}
+
+/// A deployment request: targets as (`user`|`group`|`device`, id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeployForm {
+    pub app_id: i64,
+    pub intent: String,
+    pub targets: Vec<(String, i64)>,
+}
+
+/// A user, group or device a deployment can target (the Deploy dialog's search).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    pub kind: TargetKind,
+    pub id: i64,
+    pub name: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeployOutcome {
+    pub deployments: i64,
+    pub granted: i64,
+    pub freed: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_follows_state_and_expiry() {
+        let now = 1_000_000_000;
+        let s = |state, exp, removed| ConnectionStatus::of(state, exp, removed, now);
+        assert_eq!(s("valid", Some(now + 40 * 86_400), false), ConnectionStatus::Valid);
+        assert_eq!(
+            s("valid", Some(now + 29 * 86_400), false),
+            ConnectionStatus::ExpiringSoon
+        );
+        assert_eq!(s("valid", Some(now), false), ConnectionStatus::Expired);
+        assert_eq!(s("revoked", Some(now + 400 * 86_400), false), ConnectionStatus::Revoked);
+        assert_eq!(s("other_product", None, false), ConnectionStatus::OtherProduct);
+        assert_eq!(s("valid", None, true), ConnectionStatus::Removed);
+        assert!(ConnectionStatus::ExpiringSoon.can_sync());
+        assert!(!ConnectionStatus::Revoked.can_sync());
+        assert!(!ConnectionStatus::OtherProduct.can_sync());
+    }
+
+    #[test]
+    fn intents_and_targets_parse_strictly() {
+        assert_eq!(Intent::parse(" Required ").unwrap(), Intent::Required);
+        assert_eq!(Intent::parse("uninstall").unwrap(), Intent::Uninstall);
+        assert!(matches!(Intent::parse("install"), Err(ApiError::Invalid { field, .. }) if field == "intent"));
+        assert_eq!(TargetKind::parse("group").unwrap(), TargetKind::Group);
+        assert!(TargetKind::parse("tenant").is_err());
+    }
+
+    #[test]
+    fn shortfall_names_the_missing_count_and_the_three_ways_out() {
+        let m = shortfall_message("Keynote", 5, 2);
+        assert!(m.contains("3 missing"), "{m}");
+        assert!(m.contains("remove the app from some devices"));
+        assert!(m.contains("narrow the deployment's scope"));
+        assert!(m.contains("buy 3 more in the store"));
+        // Over-allocated apps (negative available) count as none available.
+        assert!(shortfall_message("X", 1, -4).contains("1 missing"));
+        assert_eq!(available(10, 12), 0);
+    }
+}

@@ -1,0 +1,743 @@
+//! The store simulator (`licensedesk store-simulator`): Apple's Apps and Books v2 API under
+//! `/mdm/v2` and the Microsoft store inventory API under `/V1`, from a seeded catalog, with the
+//! same fault switches as the licensing simulator (429/503 with Retry-After, HTTP 200 with an
+//! error number such as 9646, slow answers) plus expired (9621) and revoked (9625) tokens.
+//! Tests and the demo run it in-process; tests change its catalog through [`StoreSim`].
+
+use super::apple::{Asset, Assignment, ClientConfig, Limits, LookupEntry, MdmInfo, VppUser};
+use super::microsoft::{InventoryEntry, ProductKey};
+use crate::licensing::{Faults, faulty};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+pub const LIMITS: Limits = Limits {
+    max_assets: 25,
+    max_users: 100,
+    max_client_user_ids: 1000,
+    max_serial_numbers: 1000,
+};
+
+#[derive(Clone, Debug)]
+pub struct SimAsset {
+    pub adam_id: String,
+    pub pricing_param: String,
+    pub name: String,
+    pub publisher: String,
+    pub product_type: String,
+    pub platforms: Vec<String>,
+    pub total: i64,
+    pub device_assignable: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SimMsItem {
+    pub key: ProductKey,
+    pub title: String,
+    pub publisher: String,
+    pub license_type: String,
+    pub seats: i64,
+}
+
+pub struct StoreSim {
+    pub faults: Arc<Faults>,
+    pub assets: RwLock<Vec<SimAsset>>,
+    pub assignments: RwLock<Vec<Assignment>>,
+    pub users: Mutex<HashMap<String, String>>,
+    pub claims: Mutex<HashMap<String, MdmInfo>>,
+    pub ms_items: RwLock<Vec<SimMsItem>>,
+    pub ms_seats: Mutex<HashMap<(String, String), Vec<String>>>,
+    /// Fault switches: every token answers 9621 (expired) or 9625 (revoked).
+    pub tokens_expired: AtomicBool,
+    pub tokens_revoked: AtomicBool,
+    /// Users accept the program's invitation at once (`Associated`) instead of staying
+    /// `Registered`.
+    pub auto_accept: AtomicBool,
+    pub page_size: usize,
+    events: AtomicU64,
+}
+
+const WORDS_A: &[&str] = &[
+    "Pocket", "Swift", "Bright", "Clear", "Smart", "Daily", "Field", "Team", "Secure", "Rapid",
+    "Quiet", "Open", "Simple", "Visual", "Mobile", "Cloud",
+];
+const WORDS_B: &[&str] = &[
+    "Notes", "Planner", "Scanner", "Reader", "Sketch", "Forms", "Chat", "Maps", "Budget",
+    "Timesheet", "Inspector", "Whiteboard", "Translate", "Keynote", "Checklist", "Vault",
+];
+const PUBLISHERS: &[&str] = &[
+    "Fabrikam Software", "Contoso Apps", "Tailspin Studio", "Litware Inc.", "Adventure Works",
+    "Wingtip Labs", "Proseware", "Northwind Mobile",
+];
+
+fn rng(seed: &mut u64) -> u64 {
+    *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    *seed >> 33
+}
+
+impl StoreSim {
+    /// A seeded catalog: `apps` Apple assets (about one in seven free and unlimited, one in 25 a
+    /// book), `assignments` store-side assignments spread over them, and a Microsoft inventory
+    /// of 60 products (one in six offline-licensed).
+    pub fn seeded(apps: usize, assignments: usize) -> StoreSim {
+        let mut seed = 0x5eed_u64;
+        let mut assets = Vec::with_capacity(apps);
+        for i in 0..apps {
+            let a = WORDS_A[rng(&mut seed) as usize % WORDS_A.len()];
+            let b = WORDS_B[rng(&mut seed) as usize % WORDS_B.len()];
+            let free = i % 7 == 3;
+            let platforms = match rng(&mut seed) % 3 {
+                0 => vec!["iOS".to_string()],
+                1 => vec!["macOS".to_string()],
+                _ => vec!["iOS".to_string(), "macOS".to_string()],
+            };
+            assets.push(SimAsset {
+                adam_id: format!("{}", 361_000_000 + i as u64 * 7),
+                pricing_param: "STDQ".into(),
+                name: if i < WORDS_A.len() * WORDS_B.len() {
+                    format!("{a} {b}")
+                } else {
+                    format!("{a} {b} {}", i / (WORDS_A.len() * WORDS_B.len()) + 1)
+                },
+                publisher: PUBLISHERS[rng(&mut seed) as usize % PUBLISHERS.len()].into(),
+                product_type: if i % 25 == 24 { "Book" } else { "App" }.into(),
+                platforms,
+                total: if free {
+                    app::domain::store::UNLIMITED
+                } else {
+                    5 + (rng(&mut seed) % 56) as i64
+                },
+                device_assignable: i % 2 == 0,
+            });
+        }
+        let mut list = Vec::with_capacity(assignments);
+        if !assets.is_empty() {
+            let mut per_asset = vec![0i64; assets.len()];
+            let mut i = 0usize;
+            while list.len() < assignments {
+                let idx = i % assets.len();
+                i += 1;
+                if per_asset[idx] >= assets[idx].total.min(1_000_000) {
+                    if i > assignments * 4 + assets.len() {
+                        break;
+                    }
+                    continue;
+                }
+                per_asset[idx] += 1;
+                list.push(Assignment {
+                    adam_id: assets[idx].adam_id.clone(),
+                    pricing_param: assets[idx].pricing_param.clone(),
+                    client_user_id: Some(format!("store-user-{}", list.len())),
+                    serial_number: None,
+                });
+            }
+        }
+        let ms_items = (0..60)
+            .map(|i| SimMsItem {
+                key: ProductKey {
+                    product_id: format!("9WZDNCRF{:04}", 1000 + i),
+                    sku_id: "0016".into(),
+                },
+                title: format!(
+                    "{} {}",
+                    WORDS_A[(i * 5) % WORDS_A.len()],
+                    WORDS_B[(i * 3 + 1) % WORDS_B.len()]
+                ),
+                publisher: PUBLISHERS[i % PUBLISHERS.len()].into(),
+                license_type: if i % 6 == 5 { "offline" } else { "online" }.into(),
+                seats: 10 + (i as i64 * 13) % 90,
+            })
+            .collect();
+        StoreSim {
+            faults: Arc::new(Faults::default()),
+            assets: RwLock::new(assets),
+            assignments: RwLock::new(list),
+            users: Mutex::new(HashMap::new()),
+            claims: Mutex::new(HashMap::new()),
+            ms_items: RwLock::new(ms_items),
+            ms_seats: Mutex::new(HashMap::new()),
+            tokens_expired: AtomicBool::new(false),
+            tokens_revoked: AtomicBool::new(false),
+            auto_accept: AtomicBool::new(false),
+            page_size: 1000,
+            events: AtomicU64::new(0),
+        }
+    }
+
+    /// The default catalog: 300 apps, 2,500 store-side assignments.
+    pub fn standard() -> StoreSim {
+        StoreSim::seeded(300, 2_500)
+    }
+
+    fn assigned(&self, adam_id: &str) -> i64 {
+        self.assignments
+            .read()
+            .unwrap()
+            .iter()
+            .filter(|a| a.adam_id == adam_id)
+            .count() as i64
+    }
+}
+
+/// The location identity of a token: stable for one organization, so renewals match.
+pub fn location_uid(org_name: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in org_name.trim().to_lowercase().bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    format!("{}", h % 10_000_000_000)
+}
+
+fn apple_error(status: StatusCode, number: i64, message: &str) -> Response {
+    (
+        status,
+        Json(serde_json::json!({"errorNumber": number, "errorMessage": message})),
+    )
+        .into_response()
+}
+
+struct Caller {
+    token: String,
+    org_name: String,
+    expired: bool,
+}
+
+/// Checks the bearer token file (and the fault switches); `Err` is the answer to send.
+fn authenticate(sim: &StoreSim, headers: &HeaderMap) -> Result<Caller, Response> {
+    let raw = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let parsed = base64::engine::general_purpose::STANDARD
+        .decode(&raw)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    let Some(json) = parsed else {
+        return Err(apple_error(StatusCode::UNAUTHORIZED, 9622, "Invalid authentication token"));
+    };
+    let token = json["token"].as_str().unwrap_or("").to_string();
+    let org_name = json["orgName"].as_str().unwrap_or("").to_string();
+    let exp = json["expDate"]
+        .as_str()
+        .and_then(super::apple::parse_exp_date)
+        .unwrap_or(0);
+    if sim.tokens_revoked.load(Ordering::SeqCst) || token.starts_with("revoked") {
+        return Err(apple_error(StatusCode::OK, 9625, "The token has been revoked"));
+    }
+    let expired = sim.tokens_expired.load(Ordering::SeqCst)
+        || exp <= time::OffsetDateTime::now_utc().unix_timestamp();
+    if expired {
+        return Err(apple_error(StatusCode::OK, 9621, "The token has expired"));
+    }
+    Ok(Caller {
+        token,
+        org_name,
+        expired,
+    })
+}
+
+async fn service_config(State(sim): State<Arc<StoreSim>>) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    Json(serde_json::json!({
+        "limits": LIMITS,
+        "urls": {"assets": "/mdm/v2/assets", "assignments": "/mdm/v2/assignments", "users": "/mdm/v2/users"}
+    }))
+    .into_response()
+}
+
+fn client_config_of(sim: &StoreSim, caller: &Caller) -> ClientConfig {
+    ClientConfig {
+        location_name: format!("{} — Main location", caller.org_name),
+        country_iso2a_code: "US".into(),
+        u_id: location_uid(&caller.org_name),
+        mdm_info: sim.claims.lock().unwrap().get(&caller.token).cloned(),
+        token_expiration_date: String::new(),
+    }
+}
+
+async fn get_client_config(State(sim): State<Arc<StoreSim>>, headers: HeaderMap) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    match authenticate(&sim, &headers) {
+        Ok(c) => Json(client_config_of(&sim, &c)).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClaimBody {
+    mdm_info: MdmInfo,
+}
+
+async fn post_client_config(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Json(body): Json<ClaimBody>,
+) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    match authenticate(&sim, &headers) {
+        Ok(c) => {
+            debug_assert!(!c.expired);
+            sim.claims
+                .lock()
+                .unwrap()
+                .insert(c.token.clone(), body.mdm_info);
+            Json(client_config_of(&sim, &c)).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageQuery {
+    #[serde(default)]
+    page_index: usize,
+}
+
+fn page_of<T: serde::Serialize>(key: &str, items: &[T], index: usize, size: usize) -> Response {
+    let total_pages = items.len().div_ceil(size).max(1);
+    let start = (index * size).min(items.len());
+    let end = (start + size).min(items.len());
+    let mut body = serde_json::json!({
+        "currentPageIndex": index,
+        "totalPages": total_pages,
+        "size": end - start,
+        "versionId": "v1",
+    });
+    body[key] = serde_json::to_value(&items[start..end]).unwrap_or_default();
+    if index + 1 < total_pages {
+        body["nextPageIndex"] = (index + 1).into();
+    }
+    Json(body).into_response()
+}
+
+async fn assets(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    if let Err(r) = authenticate(&sim, &headers) {
+        return r;
+    }
+    let mut assigned: HashMap<String, i64> = HashMap::new();
+    for a in sim.assignments.read().unwrap().iter() {
+        *assigned.entry(a.adam_id.clone()).or_default() += 1;
+    }
+    let list: Vec<Asset> = sim
+        .assets
+        .read()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let used = assigned.get(&a.adam_id).copied().unwrap_or(0);
+            Asset {
+                adam_id: a.adam_id.clone(),
+                pricing_param: a.pricing_param.clone(),
+                product_type: a.product_type.clone(),
+                assigned_count: used,
+                available_count: (a.total - used).max(0),
+                retired_count: 0,
+                total_count: a.total,
+                device_assignable: a.device_assignable,
+                revocable: true,
+                supported_platforms: a.platforms.clone(),
+            }
+        })
+        .collect();
+    page_of("assets", &list, q.page_index, sim.page_size)
+}
+
+async fn assignments(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    if let Err(r) = authenticate(&sim, &headers) {
+        return r;
+    }
+    let list = sim.assignments.read().unwrap();
+    page_of("assignments", &list, q.page_index, sim.page_size)
+}
+
+async fn users(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    if let Err(r) = authenticate(&sim, &headers) {
+        return r;
+    }
+    let mut list: Vec<VppUser> = sim
+        .users
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(id, status)| VppUser {
+            client_user_id: id.clone(),
+            status: status.clone(),
+        })
+        .collect();
+    list.sort_by(|a, b| a.client_user_id.cmp(&b.client_user_id));
+    page_of("users", &list, q.page_index, sim.page_size)
+}
+
+#[derive(Deserialize)]
+struct LookupQuery {
+    ids: String,
+}
+
+async fn lookup(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Query(q): Query<LookupQuery>,
+) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    if let Err(r) = authenticate(&sim, &headers) {
+        return r;
+    }
+    let wanted: std::collections::HashSet<&str> = q.ids.split(',').collect();
+    if wanted.len() > super::apple::LOOKUP_BATCH {
+        return apple_error(StatusCode::BAD_REQUEST, 9600, "too many ids");
+    }
+    let results: HashMap<String, LookupEntry> = sim
+        .assets
+        .read()
+        .unwrap()
+        .iter()
+        .filter(|a| wanted.contains(a.adam_id.as_str()))
+        .map(|a| {
+            (
+                a.adam_id.clone(),
+                LookupEntry {
+                    name: a.name.clone(),
+                    artist_name: a.publisher.clone(),
+                },
+            )
+        })
+        .collect();
+    Json(serde_json::json!({ "results": results })).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AssetRef {
+    adam_id: String,
+    pricing_param: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AssociateBody {
+    assets: Vec<AssetRef>,
+    #[serde(default)]
+    client_user_ids: Vec<String>,
+    #[serde(default)]
+    serial_numbers: Vec<String>,
+}
+
+async fn associate_inner(sim: &StoreSim, headers: &HeaderMap, body: AssociateBody, remove: bool) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    if let Err(r) = authenticate(sim, headers) {
+        return r;
+    }
+    if body.assets.len() > LIMITS.max_assets
+        || body.client_user_ids.len() > LIMITS.max_client_user_ids
+        || body.serial_numbers.len() > LIMITS.max_serial_numbers
+    {
+        return apple_error(StatusCode::BAD_REQUEST, 9600, "request exceeds the service limits");
+    }
+    for asset in &body.assets {
+        let total = sim
+            .assets
+            .read()
+            .unwrap()
+            .iter()
+            .find(|a| a.adam_id == asset.adam_id)
+            .map(|a| a.total);
+        let Some(total) = total else {
+            return apple_error(StatusCode::OK, 9610, "unknown asset");
+        };
+        let mut list = sim.assignments.write().unwrap();
+        for user in &body.client_user_ids {
+            let pos = list.iter().position(|a| {
+                a.adam_id == asset.adam_id && a.client_user_id.as_deref() == Some(user)
+            });
+            match (remove, pos) {
+                (true, Some(p)) => {
+                    list.remove(p);
+                }
+                (false, None) => {
+                    let used = list.iter().filter(|a| a.adam_id == asset.adam_id).count() as i64;
+                    if used >= total {
+                        return apple_error(StatusCode::OK, 9709, "Not enough licenses");
+                    }
+                    list.push(Assignment {
+                        adam_id: asset.adam_id.clone(),
+                        pricing_param: asset.pricing_param.clone(),
+                        client_user_id: Some(user.clone()),
+                        serial_number: None,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    let id = sim.events.fetch_add(1, Ordering::SeqCst) + 1;
+    Json(serde_json::json!({"eventId": format!("event-{id}")})).into_response()
+}
+
+async fn associate(State(sim): State<Arc<StoreSim>>, headers: HeaderMap, Json(body): Json<AssociateBody>) -> Response {
+    associate_inner(&sim, &headers, body, false).await
+}
+
+async fn disassociate(State(sim): State<Arc<StoreSim>>, headers: HeaderMap, Json(body): Json<AssociateBody>) -> Response {
+    associate_inner(&sim, &headers, body, true).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewUser {
+    client_user_id: String,
+}
+
+#[derive(Deserialize)]
+struct CreateUsers {
+    users: Vec<NewUser>,
+}
+
+async fn create_users(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Json(body): Json<CreateUsers>,
+) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    if let Err(r) = authenticate(&sim, &headers) {
+        return r;
+    }
+    if body.users.len() > LIMITS.max_users {
+        return apple_error(StatusCode::BAD_REQUEST, 9600, "request exceeds the service limits");
+    }
+    let status = if sim.auto_accept.load(Ordering::SeqCst) {
+        "Associated"
+    } else {
+        "Registered"
+    };
+    let mut users = sim.users.lock().unwrap();
+    for u in body.users {
+        users.entry(u.client_user_id).or_insert_with(|| status.to_string());
+    }
+    let id = sim.events.fetch_add(1, Ordering::SeqCst) + 1;
+    Json(serde_json::json!({"eventId": format!("event-{id}")})).into_response()
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    #[serde(rename = "eventId")]
+    _event_id: String,
+}
+
+async fn status(State(sim): State<Arc<StoreSim>>, Query(_q): Query<StatusQuery>) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    Json(serde_json::json!({"eventStatus": "COMPLETE", "failures": []})).into_response()
+}
+
+// --- Microsoft store inventory -----------------------------------------------------------------
+
+fn ms_authenticate(headers: &HeaderMap) -> Result<(), Response> {
+    let secret = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if secret.len() < 8 || secret.starts_with("wrong") {
+        return Err((
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({"code": "Unauthorized", "message": "The client secret is not valid for this tenant."})),
+        )
+            .into_response());
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InventoryQuery {
+    #[serde(default)]
+    license_types: Option<String>,
+    #[serde(default)]
+    max_results: Option<usize>,
+    #[serde(default)]
+    continuation_token: Option<String>,
+}
+
+async fn inventory(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Query(q): Query<InventoryQuery>,
+) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    if let Err(r) = ms_authenticate(&headers) {
+        return r;
+    }
+    let dutch = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|l| l.starts_with("nl"));
+    let seats = sim.ms_seats.lock().unwrap().clone();
+    let items: Vec<InventoryEntry> = sim
+        .ms_items
+        .read()
+        .unwrap()
+        .iter()
+        .filter(|i| match q.license_types.as_deref() {
+            Some(t) => t.split(',').any(|t| t == i.license_type),
+            None => true,
+        })
+        .map(|i| {
+            let used = seats
+                .get(&(i.key.product_id.clone(), i.key.sku_id.clone()))
+                .map_or(0, |v| v.len() as i64);
+            InventoryEntry {
+                product_key: i.key.clone(),
+                license_type: i.license_type.clone(),
+                seat_capacity: i.seats,
+                available_seats: (i.seats - used).max(0),
+                product_title: if dutch {
+                    format!("{} (NL)", i.title)
+                } else {
+                    i.title.clone()
+                },
+                publisher_name: i.publisher.clone(),
+                status: "Active".into(),
+            }
+        })
+        .collect();
+    let size = q.max_results.unwrap_or(100).clamp(1, 1000);
+    let start: usize = q
+        .continuation_token
+        .as_deref()
+        .and_then(|t| t.strip_prefix("ct-"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+        .min(items.len());
+    let end = (start + size).min(items.len());
+    let mut body = serde_json::json!({"inventoryEntries": &items[start..end]});
+    if end < items.len() {
+        body["continuationToken"] = format!("ct-{end}").into();
+    }
+    Json(body).into_response()
+}
+
+async fn seat(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    method: axum::http::Method,
+    Path((product, sku, user)): Path<(String, String, String)>,
+) -> Response {
+    if let Some(r) = faulty(&sim.faults).await {
+        return r;
+    }
+    if let Err(r) = ms_authenticate(&headers) {
+        return r;
+    }
+    let item = sim
+        .ms_items
+        .read()
+        .unwrap()
+        .iter()
+        .find(|i| i.key.product_id == product && i.key.sku_id == sku)
+        .cloned();
+    let Some(item) = item else {
+        return (StatusCode::NOT_FOUND, "unknown product").into_response();
+    };
+    if item.license_type != "online" {
+        return (StatusCode::CONFLICT, Json(serde_json::json!({"code": "OfflineLicensed", "message": "Seats cannot be assigned for an offline-licensed app."}))).into_response();
+    }
+    let mut seats = sim.ms_seats.lock().unwrap();
+    let list = seats.entry((product, sku)).or_default();
+    if method == axum::http::Method::DELETE {
+        list.retain(|u| u != &user);
+    } else if !list.contains(&user) {
+        if list.len() as i64 >= item.seats {
+            return (StatusCode::CONFLICT, Json(serde_json::json!({"code": "NoSeatsAvailable", "message": "No seats available."}))).into_response();
+        }
+        list.push(user);
+    }
+    StatusCode::OK.into_response()
+}
+
+/// The simulator's router (Apple under `/mdm/v2`, Microsoft under `/V1`).
+pub fn router(sim: Arc<StoreSim>) -> axum::Router {
+    axum::Router::new()
+        .route("/mdm/v2/service/config", get(service_config))
+        .route("/mdm/v2/client/config", get(get_client_config).post(post_client_config))
+        .route("/mdm/v2/assets", get(assets))
+        .route("/mdm/v2/assignments", get(assignments))
+        .route("/mdm/v2/users", get(users))
+        .route("/mdm/v2/users/create", post(create_users))
+        .route("/mdm/v2/assets/associate", post(associate))
+        .route("/mdm/v2/assets/disassociate", post(disassociate))
+        .route("/mdm/v2/status", get(status))
+        .route("/mdm/v2/lookup", get(lookup))
+        .route("/V1/Inventory", get(inventory))
+        .route("/V1/Inventory/{product}/{sku}/Seats/{user}", post(seat).delete(seat))
+        .with_state(sim)
+}
+
+/// Starts the simulator on `addr` (port 0 picks one); answers its base URL.
+pub async fn spawn(addr: std::net::SocketAddr, sim: Arc<StoreSim>) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router(sim)).await;
+    });
+    Ok(format!("http://{local}"))
+}
+
+impl StoreSim {
+    /// The Apple base URL of a simulator at `base`.
+    pub fn apple_url(base: &str) -> String {
+        format!("{base}/mdm/v2")
+    }
+
+    /// Test hook: how many store-side assignments an asset has.
+    pub fn assigned_count(&self, adam_id: &str) -> i64 {
+        self.assigned(adam_id)
+    }
+}

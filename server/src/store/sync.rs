@@ -1,0 +1,541 @@
+//! Sync (SPEC S-2): fetch everything from the store first (no transaction open), then apply it
+//! in ONE write transaction that also finishes the run record — so a failed run changes nothing
+//! but its own record. One run per connection at a time, also across server processes: a lease
+//! row (`lease_owner`, `lease_until` on the connection) taken with a conditional UPDATE, renewed
+//! while the run fetches, and checked again under the row lock before anything is written.
+
+use super::Store;
+use super::http::StoreError;
+use crate::audit::{self, Entry, Who};
+use crate::services::internal;
+use app::domain::ApiError;
+use serde_json::json;
+use sqlx::AssertSqlSafe;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A lease lasts this long unless renewed (a crashed process frees it after this).
+pub const LEASE_SECS: i64 = 120;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub product_id: String,
+    pub sku: String,
+    pub name: String,
+    pub publisher: String,
+    pub platform: String,
+    pub total: i64,
+    pub store_assigned: i64,
+    pub device_assignable: bool,
+}
+
+#[derive(Default)]
+pub struct Fetched {
+    pub items: Vec<Item>,
+    pub assignments: Vec<(String, String, String, String)>,
+    pub users: Vec<(String, String)>,
+    pub location: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub added: i64,
+    pub updated: i64,
+    pub retired: i64,
+}
+
+/// Why a run failed, and what that says about the connection.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub state: Option<&'static str>,
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        let state = match e {
+            StoreError::TokenExpired => Some("expired"),
+            StoreError::TokenRevoked => Some("revoked"),
+            _ => None,
+        };
+        Failure { message: e.to_string(), state }
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure { message: e.to_string(), state: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    pub run_id: i64,
+    pub result: Result<Counts, String>,
+}
+
+fn platform_of(platforms: &[String]) -> String {
+    let mut p: Vec<&str> = platforms
+        .iter()
+        .map(|p| match p.to_ascii_lowercase().as_str() {
+            "ios" => "iOS",
+            "macos" | "osx" => "macOS",
+            "tvos" => "tvOS",
+            _ => "other",
+        })
+        .collect();
+    p.sort();
+    p.dedup();
+    p.join(", ")
+}
+
+impl Store {
+    /// Takes the connection's sync lease; `false` when another run (any process) holds it.
+    pub async fn acquire_lease(&self, connection_id: i64) -> Result<bool, ApiError> {
+        let now = self.clock.now();
+        let done = sqlx::query(
+            "UPDATE store_connections SET lease_owner = $1, lease_until = $2 \
+             WHERE id = $3 AND removed_at IS NULL AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)",
+        )
+        .bind(&self.owner)
+        .bind(now + LEASE_SECS)
+        .bind(connection_id)
+        .bind(now)
+        .execute(&self.db.pool)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+        Ok(done == 1)
+    }
+
+    async fn release_lease(&self, connection_id: i64) {
+        let _ = sqlx::query(
+            "UPDATE store_connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(connection_id)
+        .bind(&self.owner)
+        .execute(&self.db.pool)
+        .await;
+    }
+
+    /// Takes the lease and records a running run; the caller must then [`Store::execute`] it.
+    pub(crate) async fn begin_run(&self, connection_id: i64, trigger: &str, who: &Who) -> Result<i64, ApiError> {
+        let (name, state, expires_at, removed): (String, String, Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT name, state, expires_at, removed_at FROM store_connections WHERE id = $1",
+        )
+        .bind(connection_id)
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::NotFound)?;
+        if removed.is_some() {
+            return Err(ApiError::Conflict(format!("{name} was removed; it no longer syncs.")));
+        }
+        let status = app::domain::store::ConnectionStatus::of(&state, expires_at, false, self.clock.now());
+        if !status.can_sync() {
+            return Err(ApiError::Conflict(format!(
+                "{name} cannot sync: {}. Upload a renewed token first.",
+                match status {
+                    app::domain::store::ConnectionStatus::Revoked => "its token was revoked",
+                    app::domain::store::ConnectionStatus::OtherProduct => "its token is used by another management product",
+                    _ => "its token has expired",
+                }
+            )));
+        }
+        if !self.acquire_lease(connection_id).await? {
+            return Err(ApiError::Conflict(format!(
+                "A sync of {name} is already running. Follow it on this page or in the sync history."
+            )));
+        }
+        let started_by = who.actor_name.clone().unwrap_or_else(|| "system".into());
+        let run_id: i64 = sqlx::query_scalar(
+            "INSERT INTO store_sync_runs (connection_id, trigger, started_by, started_at, result, progress) \
+             VALUES ($1, $2, $3, $4, 'running', 'Starting') RETURNING id",
+        )
+        .bind(connection_id)
+        .bind(trigger)
+        .bind(&started_by)
+        .bind(self.clock.now())
+        .fetch_one(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        Ok(run_id)
+    }
+
+    /// Runs a begun run to its end (fetch, apply, record) and releases the lease.
+    pub async fn execute(self: &Arc<Self>, connection_id: i64, run_id: i64, who: Who) -> RunOutcome {
+        let progress = Arc::new(Mutex::new(String::from("Connecting to the store")));
+        let ticker = {
+            let store = self.clone();
+            let progress = progress.clone();
+            tokio::spawn(async move {
+                let mut last = String::new();
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    let now_text = progress.lock().unwrap().clone();
+                    let now = store.clock.now();
+                    let _ = sqlx::query("UPDATE store_connections SET lease_until = $1 WHERE id = $2 AND lease_owner = $3")
+                        .bind(now + LEASE_SECS)
+                        .bind(connection_id)
+                        .bind(&store.owner)
+                        .execute(&store.db.pool)
+                        .await;
+                    if now_text != last {
+                        let _ = sqlx::query("UPDATE store_sync_runs SET progress = $1 WHERE id = $2 AND result = 'running'")
+                            .bind(&now_text)
+                            .bind(run_id)
+                            .execute(&store.db.pool)
+                            .await;
+                        last = now_text;
+                    }
+                }
+            })
+        };
+        let fetched = self.fetch(connection_id, progress.clone()).await;
+        ticker.abort();
+        let result = match fetched {
+            Ok(f) => self.apply(connection_id, run_id, f, &who).await,
+            Err(e) => Err(e),
+        };
+        let outcome = match result {
+            Ok(counts) => RunOutcome { run_id, result: Ok(counts) },
+            Err(failure) => {
+                let now = self.clock.now();
+                let _ = sqlx::query(
+                    "UPDATE store_sync_runs SET result = 'failed', finished_at = $1, error = $2, progress = '' WHERE id = $3",
+                )
+                .bind(now)
+                .bind(&failure.message)
+                .bind(run_id)
+                .execute(&self.db.pool)
+                .await;
+                if let Some(state) = failure.state {
+                    let _ = sqlx::query("UPDATE store_connections SET state = $1 WHERE id = $2")
+                        .bind(state)
+                        .bind(connection_id)
+                        .execute(&self.db.pool)
+                        .await;
+                }
+                tracing::warn!(connection_id, run_id, error = %failure.message, "store sync failed");
+                RunOutcome { run_id, result: Err(failure.message) }
+            }
+        };
+        self.release_lease(connection_id).await;
+        outcome
+    }
+
+    /// Begins and executes a run, waiting for its end (the scheduler and the tests).
+    pub async fn sync_and_wait(self: &Arc<Self>, connection_id: i64, trigger: &str, who: Who) -> Result<RunOutcome, ApiError> {
+        let run_id = self.begin_run(connection_id, trigger, &who).await?;
+        Ok(self.execute(connection_id, run_id, who).await)
+    }
+
+    async fn fetch(&self, connection_id: i64, progress: Arc<Mutex<String>>) -> Result<Fetched, Failure> {
+        let conn = self.connection_secret(connection_id).await?;
+        let say = |s: String| *progress.lock().unwrap() = s;
+        let mut out = Fetched::default();
+        match conn.store.as_str() {
+            "apple" => {
+                let client = self.apple_client(&conn.secret)?;
+                let config = client.client_config().await?;
+                if config.mdm_info.as_ref().is_some_and(|m| m.id != self.mdm_info().id) {
+                    return Err(Failure {
+                        message: format!(
+                            "This token is now used by another management product ({}). A token must be used by one product only: download a new token and upload it here.",
+                            config.mdm_info.map(|m| m.name).unwrap_or_default()
+                        ),
+                        state: Some("other_product"),
+                    });
+                }
+                out.location = Some((config.location_name.clone(), config.country_iso2a_code.clone()));
+                let p = progress.clone();
+                let assets = client
+                    .assets(&move |page, total| *p.lock().unwrap() = format!("Reading purchased apps: page {page} of {total}"))
+                    .await?;
+                let apps: Vec<_> = assets.into_iter().filter(|a| a.product_type == "App").collect();
+                say(format!("Reading names of {} apps", apps.len()));
+                let ids: Vec<String> = apps.iter().map(|a| a.adam_id.clone()).collect();
+                let names = client.lookup(&ids).await?;
+                out.items = apps
+                    .into_iter()
+                    .map(|a| {
+                        let (name, publisher) = names
+                            .get(&a.adam_id)
+                            .map(|n| (n.name.clone(), n.artist_name.clone()))
+                            .unwrap_or_else(|| (format!("App {}", a.adam_id), String::new()));
+                        Item {
+                            name,
+                            publisher,
+                            platform: platform_of(&a.supported_platforms),
+                            total: a.total_count,
+                            store_assigned: a.assigned_count,
+                            device_assignable: a.device_assignable,
+                            product_id: a.adam_id,
+                            sku: a.pricing_param,
+                        }
+                    })
+                    .collect();
+                let p = progress.clone();
+                let assignments = client
+                    .assignments(&move |page, total| *p.lock().unwrap() = format!("Reading assignments: page {page} of {total}"))
+                    .await?;
+                out.assignments = assignments
+                    .into_iter()
+                    .map(|a| (a.adam_id, a.pricing_param, a.client_user_id.unwrap_or_default(), a.serial_number.unwrap_or_default()))
+                    .collect();
+                let p = progress.clone();
+                let users = client
+                    .users(&move |page, total| *p.lock().unwrap() = format!("Reading program users: page {page} of {total}"))
+                    .await?;
+                out.users = users.into_iter().map(|u| (u.client_user_id, u.status)).collect();
+            }
+            _ => {
+                let client = self.microsoft_client(&conn)?;
+                let p = progress.clone();
+                let entries = client
+                    .inventory(&move |page, _| *p.lock().unwrap() = format!("Reading the inventory: page {page}"))
+                    .await?;
+                out.items = entries
+                    .into_iter()
+                    .map(|e| Item {
+                        name: e.product_title,
+                        publisher: e.publisher_name,
+                        platform: "Windows".into(),
+                        total: e.seat_capacity,
+                        store_assigned: e.seat_capacity - e.available_seats,
+                        device_assignable: false,
+                        product_id: e.product_key.product_id,
+                        sku: e.product_key.sku_id,
+                    })
+                    .collect();
+            }
+        }
+        say(format!("Saving {} apps", out.items.len()));
+        Ok(out)
+    }
+
+    /// Applies a fetched catalog in one transaction, finishing the run record inside it.
+    async fn apply(&self, connection_id: i64, run_id: i64, f: Fetched, who: &Who) -> Result<Counts, Failure> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await.map_err(|e| Failure::from(internal(e)))?;
+        let (owner, store, name): (Option<String>, String, String) = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT lease_owner, store, name FROM store_connections WHERE id = $1{}",
+            self.db.for_update()
+        )))
+        .bind(connection_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| Failure::from(internal(e)))?;
+        if owner.as_deref() != Some(self.owner.as_str()) {
+            return Err(Failure { message: "The sync lease was lost (the run took too long); nothing was changed.".into(), state: None });
+        }
+        #[derive(sqlx::FromRow)]
+        struct Existing {
+            id: i64,
+            product_id: String,
+            sku: String,
+            name: String,
+            publisher: String,
+            platform: String,
+            total_count: i64,
+            store_assigned: i64,
+            device_assignable: i64,
+            retired: i64,
+        }
+        let existing: Vec<Existing> = sqlx::query_as(
+            "SELECT id, product_id, sku, name, publisher, platform, total_count, store_assigned, device_assignable, retired \
+             FROM store_apps WHERE connection_id = $1",
+        )
+        .bind(connection_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| Failure::from(internal(e)))?;
+        let mut by_key: HashMap<(String, String), Existing> =
+            existing.into_iter().map(|e| ((e.product_id.clone(), e.sku.clone()), e)).collect();
+        let mut counts = Counts::default();
+        let mut new_items = vec![];
+        let db_err = |e: sqlx::Error| Failure::from(internal(e));
+        for item in &f.items {
+            match by_key.remove(&(item.product_id.clone(), item.sku.clone())) {
+                Some(e) => {
+                    let changed = e.name != item.name
+                        || e.publisher != item.publisher
+                        || e.platform != item.platform
+                        || e.total_count != item.total
+                        || e.store_assigned != item.store_assigned
+                        || (e.device_assignable == 1) != item.device_assignable
+                        || e.retired == 1;
+                    if changed {
+                        sqlx::query(
+                            "UPDATE store_apps SET name = $1, name_key = $2, publisher = $3, platform = $4, total_count = $5, \
+                             store_assigned = $6, device_assignable = $7, retired = 0, last_synced_at = $8 WHERE id = $9",
+                        )
+                        .bind(&item.name)
+                        .bind(item.name.to_lowercase())
+                        .bind(&item.publisher)
+                        .bind(&item.platform)
+                        .bind(item.total.max(0))
+                        .bind(item.store_assigned)
+                        .bind(i64::from(item.device_assignable))
+                        .bind(now)
+                        .bind(e.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                        counts.updated += 1;
+                    }
+                }
+                None => new_items.push(item),
+            }
+        }
+        for chunk in new_items.chunks(200) {
+            let mut sql = String::from(
+                "INSERT INTO store_apps (connection_id, store, product_id, sku, name, name_key, publisher, platform, \
+                 total_count, store_assigned, device_assignable, last_synced_at, created_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 11;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "($1, $2, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13
+                ));
+            }
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(connection_id).bind(&store);
+            for item in chunk {
+                q = q
+                    .bind(&item.product_id)
+                    .bind(&item.sku)
+                    .bind(&item.name)
+                    .bind(item.name.to_lowercase())
+                    .bind(&item.publisher)
+                    .bind(&item.platform)
+                    .bind(item.total.max(0))
+                    .bind(item.store_assigned)
+                    .bind(i64::from(item.device_assignable))
+                    .bind(now)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await.map_err(db_err)?;
+            counts.added += chunk.len() as i64;
+        }
+        // Apps the store no longer reports: retired, never deleted (deployments keep them).
+        for gone in by_key.values().filter(|e| e.retired == 0) {
+            sqlx::query("UPDATE store_apps SET retired = 1, last_synced_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(gone.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            counts.retired += 1;
+        }
+        sqlx::query("UPDATE store_apps SET last_synced_at = $1 WHERE connection_id = $2 AND retired = 0")
+            .bind(now)
+            .bind(connection_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("DELETE FROM store_assignments WHERE connection_id = $1")
+            .bind(connection_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for chunk in f.assignments.chunks(500) {
+            let mut sql = String::from(
+                "INSERT INTO store_assignments (connection_id, product_id, sku, client_user_id, serial_number) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 4;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!("($1, ${}, ${}, ${}, ${})", b + 2, b + 3, b + 4, b + 5));
+            }
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(connection_id);
+            for (p, s, u, n) in chunk {
+                q = q.bind(p).bind(s).bind(u).bind(n);
+            }
+            q.execute(&mut *tx).await.map_err(db_err)?;
+        }
+        for (client_user_id, status) in &f.users {
+            let status = match status.as_str() {
+                "Associated" => "associated",
+                "Retired" => "retired",
+                _ => "registered",
+            };
+            sqlx::query("UPDATE store_users SET status = $1, updated_at = $2 WHERE connection_id = $3 AND client_user_id = $4 AND status <> $1")
+                .bind(status)
+                .bind(now)
+                .bind(connection_id)
+                .bind(client_user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        let (location, country) = f.location.clone().unwrap_or_default();
+        sqlx::query(
+            "UPDATE store_connections SET last_synced_at = $1, location_name = CASE WHEN $2 = '' THEN location_name ELSE $2 END, \
+             country = CASE WHEN $3 = '' THEN country ELSE $3 END WHERE id = $4",
+        )
+        .bind(now)
+        .bind(&location)
+        .bind(&country)
+        .bind(connection_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "UPDATE store_sync_runs SET result = 'succeeded', finished_at = $1, added = $2, updated = $3, retired = $4, progress = '' WHERE id = $5",
+        )
+        .bind(now)
+        .bind(counts.added)
+        .bind(counts.updated)
+        .bind(counts.retired)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        audit::record(
+            &mut tx,
+            now,
+            who,
+            Entry::new("store.synced")
+                .target("store_connection", connection_id, name)
+                .after(json!({"run": run_id, "added": counts.added, "updated": counts.updated, "retired": counts.retired})),
+        )
+        .await
+        .map_err(Failure::from)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(counts)
+    }
+
+    /// Starts the runs that are due (automatic sync); answers how many ran. Safe on several
+    /// servers at once: the lease lets one of them run each connection.
+    pub async fn run_due(self: &Arc<Self>) -> Result<usize, ApiError> {
+        if self.sync_interval_secs <= 0 {
+            return Ok(0);
+        }
+        let now = self.clock.now();
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT c.id FROM store_connections c WHERE c.removed_at IS NULL AND c.auto_sync = 1 AND c.state = 'valid' \
+             AND COALESCE((SELECT MAX(r.started_at) FROM store_sync_runs r WHERE r.connection_id = c.id), 0) + $1 <= $2 \
+             ORDER BY c.id",
+        )
+        .bind(self.sync_interval_secs)
+        .bind(now)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        let mut ran = 0;
+        for id in due {
+            match self.sync_and_wait(id, "schedule", super::system()).await {
+                Ok(_) => ran += 1,
+                Err(ApiError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(ran)
+    }
+}
