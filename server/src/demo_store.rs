@@ -39,7 +39,8 @@ pub async fn seed(store: &Arc<Store>) -> anyhow::Result<()> {
     }
     let who = demo_who();
     let expires = store.clock.now() + 200 * 86_400;
-    let token = crate::store::apple::make_token("demo-contoso-token", crate::demo::DEMO_ORG, expires);
+    let token =
+        crate::store::apple::make_token("demo-contoso-token", crate::demo::DEMO_ORG, expires);
     let err = |e: app::domain::ApiError| anyhow::anyhow!("{e}");
     store
         .link_apple_tx(
@@ -92,19 +93,48 @@ pub async fn seed(store: &Arc<Store>) -> anyhow::Result<()> {
         let apps = paid(members + 4).await?;
         if let Some(app) = apps.first() {
             store
-                .deploy_tx(&who, DeployForm { app_id: *app, intent: "required".into(), targets: vec![("group".into(), group_id)] })
+                .deploy_tx(
+                    &who,
+                    DeployForm {
+                        app_id: *app,
+                        intent: "required".into(),
+                        targets: vec![("group".into(), group_id)],
+                    },
+                )
                 .await
                 .map_err(err)?;
         }
         if let Some(app) = apps.get(1) {
-            let targets = users.iter().take(4).map(|u| ("user".to_string(), *u)).collect();
+            let targets = users
+                .iter()
+                .take(4)
+                .map(|u| ("user".to_string(), *u))
+                .collect();
             store
-                .deploy_tx(&who, DeployForm { app_id: *app, intent: "available".into(), targets })
+                .deploy_tx(
+                    &who,
+                    DeployForm {
+                        app_id: *app,
+                        intent: "available".into(),
+                        targets,
+                    },
+                )
                 .await
                 .map_err(err)?;
-            let uninstall = users.iter().skip(4).map(|u| ("user".to_string(), *u)).collect();
+            let uninstall = users
+                .iter()
+                .skip(4)
+                .map(|u| ("user".to_string(), *u))
+                .collect();
             store
-                .deploy_tx(&who, DeployForm { app_id: *app, intent: "uninstall".into(), targets: uninstall })
+                .deploy_tx(
+                    &who,
+                    DeployForm {
+                        app_id: *app,
+                        intent: "uninstall".into(),
+                        targets: uninstall,
+                    },
+                )
                 .await
                 .map_err(err)?;
         }

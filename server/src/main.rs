@@ -223,8 +223,10 @@ async fn run_store_simulator(args: licensedesk::config::StoreSimulatorArgs) -> a
     f.fail_error.store(args.fault_error, Ordering::SeqCst);
     f.retry_after_secs.store(args.retry_after, Ordering::SeqCst);
     f.delay_ms.store(args.delay_ms, Ordering::SeqCst);
-    sim.tokens_expired.store(args.token_expired, Ordering::SeqCst);
-    sim.tokens_revoked.store(args.token_revoked, Ordering::SeqCst);
+    sim.tokens_expired
+        .store(args.token_expired, Ordering::SeqCst);
+    sim.tokens_revoked
+        .store(args.token_revoked, Ordering::SeqCst);
     sim.auto_accept.store(args.auto_accept, Ordering::SeqCst);
     if let Some(path) = &args.write_token {
         let expires = time::OffsetDateTime::now_utc().unix_timestamp() + 365 * 86_400;

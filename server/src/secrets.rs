@@ -52,7 +52,9 @@ impl SecretBox {
     /// Reads the base64 key, or the key file, creating the file when it is missing.
     pub fn load(key_b64: Option<&str>, key_file: &Path) -> anyhow::Result<SecretBox> {
         if let Some(k) = key_b64 {
-            return Ok(SecretBox::new(decode_key(k).context("LICENSEDESK_SECRET_KEY")?));
+            return Ok(SecretBox::new(
+                decode_key(k).context("LICENSEDESK_SECRET_KEY")?,
+            ));
         }
         match std::fs::read_to_string(key_file) {
             Ok(text) => Ok(SecretBox::new(
@@ -100,9 +102,7 @@ impl SecretBox {
 }
 
 fn decode_key(b64: &str) -> anyhow::Result<[u8; 32]> {
-    let bytes = B64
-        .decode(b64.trim())
-        .context("the key is not base64")?;
+    let bytes = B64.decode(b64.trim()).context("the key is not base64")?;
     bytes
         .try_into()
         .map_err(|_| anyhow::anyhow!("the key must be 32 bytes (44 base64 characters)"))

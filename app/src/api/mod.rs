@@ -8,9 +8,9 @@ use leptos::prelude::*;
 pub mod billing;
 pub mod directory;
 pub mod licenses;
-pub mod store;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod store;
 
 /// Server functions that answer without a session. Everything else is refused for anonymous
 /// callers by the router (deny by default) *and* by its own authorisation call.

@@ -152,11 +152,21 @@ pub async fn search_targets(q: String) -> Result<Vec<Target>, ApiError> {
 }
 
 /// Deploys an app to users, groups or devices. Blocked as a whole when licenses run short.
+/// `targets` is a comma-separated list such as `group:3,user:12,device:40`.
 #[server(endpoint = "store_deploy")]
-pub async fn deploy(form: DeployForm) -> Result<DeployOutcome, ApiError> {
+pub async fn deploy(
+    app_id: i64,
+    intent: String,
+    targets: String,
+) -> Result<DeployOutcome, ApiError> {
     use super::ssr::*;
     let result = async {
         let actor = authorize(crate::domain::Permission::ManageStore)?;
+        let form = DeployForm {
+            app_id,
+            intent,
+            targets: parse_targets(&targets)?,
+        };
         store()?.deploy(&actor, form).await
     }
     .await;

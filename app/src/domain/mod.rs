@@ -4,8 +4,8 @@ pub mod billing;
 pub mod directory;
 pub mod error;
 pub mod licenses;
-pub mod store;
 pub mod role;
+pub mod store;
 pub mod validate;
 
 pub use error::ApiError;

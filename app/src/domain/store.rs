@@ -78,7 +78,10 @@ impl ConnectionStatus {
 
     /// Whether a sync may run.
     pub fn can_sync(self) -> bool {
-        matches!(self, ConnectionStatus::Valid | ConnectionStatus::ExpiringSoon)
+        matches!(
+            self,
+            ConnectionStatus::Valid | ConnectionStatus::ExpiringSoon
+        )
     }
 }
 
@@ -318,6 +321,35 @@ pub struct Target {
     pub detail: String,
 }
 
+/// Parses `group:3,user:12,device:40` into (kind, id) pairs.
+pub fn parse_targets(s: &str) -> Result<Vec<(String, i64)>, ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "targets",
+            "Choose users, groups or devices from the search results.",
+        )
+    };
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (kind, id) = p.split_once(':').ok_or_else(bad)?;
+            let kind = TargetKind::parse(kind)?;
+            let id: i64 = id.parse().map_err(|_| bad())?;
+            Ok((kind.code().to_string(), id))
+        })
+        .collect()
+}
+
+/// The inverse of [`parse_targets`].
+pub fn format_targets(targets: &[(TargetKind, i64)]) -> String {
+    targets
+        .iter()
+        .map(|(k, id)| format!("{}:{id}", k.code()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeployOutcome {
     pub deployments: i64,
@@ -333,14 +365,23 @@ mod tests {
     fn status_follows_state_and_expiry() {
         let now = 1_000_000_000;
         let s = |state, exp, removed| ConnectionStatus::of(state, exp, removed, now);
-        assert_eq!(s("valid", Some(now + 40 * 86_400), false), ConnectionStatus::Valid);
+        assert_eq!(
+            s("valid", Some(now + 40 * 86_400), false),
+            ConnectionStatus::Valid
+        );
         assert_eq!(
             s("valid", Some(now + 29 * 86_400), false),
             ConnectionStatus::ExpiringSoon
         );
         assert_eq!(s("valid", Some(now), false), ConnectionStatus::Expired);
-        assert_eq!(s("revoked", Some(now + 400 * 86_400), false), ConnectionStatus::Revoked);
-        assert_eq!(s("other_product", None, false), ConnectionStatus::OtherProduct);
+        assert_eq!(
+            s("revoked", Some(now + 400 * 86_400), false),
+            ConnectionStatus::Revoked
+        );
+        assert_eq!(
+            s("other_product", None, false),
+            ConnectionStatus::OtherProduct
+        );
         assert_eq!(s("valid", None, true), ConnectionStatus::Removed);
         assert!(ConnectionStatus::ExpiringSoon.can_sync());
         assert!(!ConnectionStatus::Revoked.can_sync());
@@ -351,9 +392,26 @@ mod tests {
     fn intents_and_targets_parse_strictly() {
         assert_eq!(Intent::parse(" Required ").unwrap(), Intent::Required);
         assert_eq!(Intent::parse("uninstall").unwrap(), Intent::Uninstall);
-        assert!(matches!(Intent::parse("install"), Err(ApiError::Invalid { field, .. }) if field == "intent"));
+        assert!(
+            matches!(Intent::parse("install"), Err(ApiError::Invalid { field, .. }) if field == "intent")
+        );
         assert_eq!(TargetKind::parse("group").unwrap(), TargetKind::Group);
         assert!(TargetKind::parse("tenant").is_err());
+        assert_eq!(
+            parse_targets(" group:3, user:12 ,device:40").unwrap(),
+            vec![
+                ("group".into(), 3),
+                ("user".into(), 12),
+                ("device".into(), 40)
+            ]
+        );
+        assert!(parse_targets("group:x").is_err());
+        assert!(parse_targets("tenant:1").is_err());
+        assert_eq!(parse_targets("").unwrap(), vec![]);
+        assert_eq!(
+            format_targets(&[(TargetKind::Group, 3), (TargetKind::User, 1)]),
+            "group:3,user:1"
+        );
     }
 
     #[test]

@@ -37,7 +37,9 @@ pub fn parse_token(content: &str) -> Result<TokenFile, String> {
         "This file is not a content token: it does not carry a token, expiry date and organization. Download the token again.".to_string()
     })?;
     if json.token.trim().is_empty() || json.org_name.trim().is_empty() {
-        return Err("The token file has no token or no organization name. Download the token again.".into());
+        return Err(
+            "The token file has no token or no organization name. Download the token again.".into(),
+        );
     }
     let expires_at = parse_exp_date(&json.exp_date).ok_or_else(|| {
         format!(
@@ -195,7 +197,11 @@ impl AppleClient {
 
     pub async fn service_config(&self) -> Result<ServiceConfig, StoreError> {
         self.http
-            .json(|| self.http.client.get(format!("{}/service/config", self.base)))
+            .json(|| {
+                self.http
+                    .client
+                    .get(format!("{}/service/config", self.base))
+            })
             .await
     }
 
@@ -368,10 +374,18 @@ mod tests {
         assert_eq!(t.token, "abc123");
         assert_eq!(t.expires_at, 1_826_000_000);
         assert_eq!(t.raw, text);
-        assert!(parse_token("").unwrap_err().contains("Choose the token file"));
+        assert!(
+            parse_token("")
+                .unwrap_err()
+                .contains("Choose the token file")
+        );
         assert!(parse_token("%%%").unwrap_err().contains("not base64"));
         let not_json = base64::engine::general_purpose::STANDARD.encode("hello");
-        assert!(parse_token(&not_json).unwrap_err().contains("not a content token"));
+        assert!(
+            parse_token(&not_json)
+                .unwrap_err()
+                .contains("not a content token")
+        );
         let bad_date = base64::engine::general_purpose::STANDARD
             .encode(r#"{"token":"x","expDate":"soon","orgName":"A"}"#);
         assert!(parse_token(&bad_date).unwrap_err().contains("\"soon\""));

@@ -48,7 +48,12 @@ struct Locked {
 
 /// Brings the app's license holders in line with its deployments inside `tx` (see the module
 /// comment). `Err(Conflict)` with the shortfall message when licenses run short.
-pub(crate) async fn reconcile(db: &Db, tx: &mut Tx, app_id: i64, now: i64) -> Result<Delta, ApiError> {
+pub(crate) async fn reconcile(
+    db: &Db,
+    tx: &mut Tx,
+    app_id: i64,
+    now: i64,
+) -> Result<Delta, ApiError> {
     let sql = format!(
         "SELECT name, store, total_count, used, retired FROM store_apps WHERE id = $1{}",
         db.for_update()
@@ -101,7 +106,9 @@ pub(crate) async fn reconcile(db: &Db, tx: &mut Tx, app_id: i64, now: i64) -> Re
     .rows_affected();
     if decided == 0 {
         let available = app.total_count - app.used + freed;
-        return Err(ApiError::Conflict(shortfall_message(&app.name, granted, available)));
+        return Err(ApiError::Conflict(shortfall_message(
+            &app.name, granted, available,
+        )));
     }
     update_installs(tx, app_id, &app.store, now).await?;
     Ok(Delta { granted, freed })
@@ -152,7 +159,12 @@ async fn update_installs(tx: &mut Tx, app_id: i64, store: &str, now: i64) -> Res
 /// After a group's members changed inside `tx`: every app deployed to the group follows (new
 /// members consume, removed members free). Refuses — rolling the change back — when an app runs
 /// short. Apps are visited in id order so two writers lock them in the same order.
-pub(crate) async fn group_changed(db: &Db, tx: &mut Tx, group_id: i64, now: i64) -> Result<(), ApiError> {
+pub(crate) async fn group_changed(
+    db: &Db,
+    tx: &mut Tx,
+    group_id: i64,
+    now: i64,
+) -> Result<(), ApiError> {
     let apps: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT app_id FROM store_deployments WHERE target_kind = 'group' AND target_id = $1 ORDER BY app_id",
     )
@@ -172,7 +184,13 @@ pub(crate) async fn group_changed(db: &Db, tx: &mut Tx, group_id: i64, now: i64)
 }
 
 /// A group or device is being deleted inside `tx`: its deployments go, and the apps follow.
-pub(crate) async fn target_deleted(db: &Db, tx: &mut Tx, kind: TargetKind, id: i64, now: i64) -> Result<(), ApiError> {
+pub(crate) async fn target_deleted(
+    db: &Db,
+    tx: &mut Tx,
+    kind: TargetKind,
+    id: i64,
+    now: i64,
+) -> Result<(), ApiError> {
     let apps: Vec<i64> = sqlx::query_scalar(
         "SELECT app_id FROM store_deployments WHERE target_kind = $1 AND target_id = $2 ORDER BY app_id",
     )
@@ -229,38 +247,59 @@ async fn target_name(tx: &mut Tx, kind: TargetKind, id: i64) -> Result<Option<St
 }
 
 impl Store {
-    pub(crate) async fn deploy_tx(&self, who: &Who, form: DeployForm) -> Result<DeployOutcome, ApiError> {
+    pub(crate) async fn deploy_tx(
+        &self,
+        who: &Who,
+        form: DeployForm,
+    ) -> Result<DeployOutcome, ApiError> {
         let intent = Intent::parse(&form.intent)?;
         if form.targets.is_empty() {
-            return Err(ApiError::invalid("targets", "Choose at least one user, group or device."));
+            return Err(ApiError::invalid(
+                "targets",
+                "Choose at least one user, group or device.",
+            ));
         }
         if form.targets.len() > 500 {
-            return Err(ApiError::invalid("targets", "Deploy to at most 500 targets at once; use a group for more."));
+            return Err(ApiError::invalid(
+                "targets",
+                "Deploy to at most 500 targets at once; use a group for more.",
+            ));
         }
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
-        let app_name: String = sqlx::query_scalar("SELECT name FROM store_apps WHERE id = $1")
-            .bind(form.app_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?
-            .ok_or(ApiError::NotFound)?;
+        // Lock the app's row before anything references it: inserting a deployment takes a key
+        // share lock on it, and two such holders both upgrading later would deadlock.
+        let app_name: String = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT name FROM store_apps WHERE id = $1{}",
+            self.db.for_update()
+        )))
+        .bind(form.app_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::NotFound)?;
         let mut names = vec![];
         for (kind, id) in &form.targets {
             let kind = TargetKind::parse(kind)?;
             let name = target_name(&mut tx, kind, *id).await?.ok_or_else(|| {
-                ApiError::invalid("targets", format!("The {} with id {id} does not exist.", kind.code()))
+                ApiError::invalid(
+                    "targets",
+                    format!("The {} with id {id} does not exist.", kind.code()),
+                )
             })?;
             if kind == TargetKind::Device {
-                let owner: Option<i64> = sqlx::query_scalar("SELECT primary_user_id FROM dir_devices WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(internal)?;
+                let owner: Option<i64> =
+                    sqlx::query_scalar("SELECT primary_user_id FROM dir_devices WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(internal)?;
                 if owner.is_none() && intent != Intent::Uninstall {
                     return Err(ApiError::invalid(
                         "targets",
-                        format!("{name} has no enrolled user. Store licenses go to users: the app is available only to the user who enrolled the device."),
+                        format!(
+                            "{name} has no enrolled user. Store licenses go to users: the app is available only to the user who enrolled the device."
+                        ),
                     ));
                 }
             }
@@ -297,7 +336,11 @@ impl Store {
         })
     }
 
-    async fn load_deployment(&self, tx: &mut Tx, id: i64) -> Result<(i64, String, String, i64, String), ApiError> {
+    async fn load_deployment(
+        &self,
+        tx: &mut Tx,
+        id: i64,
+    ) -> Result<(i64, String, String, i64, String), ApiError> {
         let sql = format!(
             "SELECT d.app_id, a.name, d.target_kind, d.target_id, d.intent FROM store_deployments d \
              JOIN store_apps a ON a.id = d.app_id WHERE d.id = $1{}",
@@ -311,7 +354,12 @@ impl Store {
             .ok_or(ApiError::NotFound)
     }
 
-    pub(crate) async fn change_intent_tx(&self, who: &Who, id: i64, intent: String) -> Result<DeployOutcome, ApiError> {
+    pub(crate) async fn change_intent_tx(
+        &self,
+        who: &Who,
+        id: i64,
+        intent: String,
+    ) -> Result<DeployOutcome, ApiError> {
         let intent = Intent::parse(&intent)?;
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
@@ -335,10 +383,18 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(DeployOutcome { deployments: 1, granted: delta.granted, freed: delta.freed })
+        Ok(DeployOutcome {
+            deployments: 1,
+            granted: delta.granted,
+            freed: delta.freed,
+        })
     }
 
-    pub(crate) async fn remove_deployment_tx(&self, who: &Who, id: i64) -> Result<DeployOutcome, ApiError> {
+    pub(crate) async fn remove_deployment_tx(
+        &self,
+        who: &Who,
+        id: i64,
+    ) -> Result<DeployOutcome, ApiError> {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let (app_id, app_name, kind, target, intent) = self.load_deployment(&mut tx, id).await?;
@@ -359,7 +415,11 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(DeployOutcome { deployments: 1, granted: delta.granted, freed: delta.freed })
+        Ok(DeployOutcome {
+            deployments: 1,
+            granted: delta.granted,
+            freed: delta.freed,
+        })
     }
 
     pub(crate) async fn targets(&self, q: String) -> Result<Vec<Target>, ApiError> {
@@ -406,15 +466,19 @@ impl Store {
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)?;
-        out.extend(devices.into_iter().map(|(id, name, platform, owner)| Target {
-            kind: TargetKind::Device,
-            id,
-            name,
-            detail: match owner {
-                Some(o) => format!("{platform} · enrolled by {o}"),
-                None => format!("{platform} · no enrolled user"),
-            },
-        }));
+        out.extend(
+            devices
+                .into_iter()
+                .map(|(id, name, platform, owner)| Target {
+                    kind: TargetKind::Device,
+                    id,
+                    name,
+                    detail: match owner {
+                        Some(o) => format!("{platform} · enrolled by {o}"),
+                        None => format!("{platform} · no enrolled user"),
+                    },
+                }),
+        );
         Ok(out)
     }
 }

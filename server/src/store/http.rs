@@ -12,7 +12,9 @@ pub const MAX_ATTEMPTS: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
-    #[error("the store did not answer after {attempts} attempts ({last}); nothing was changed, try again later")]
+    #[error(
+        "the store did not answer after {attempts} attempts ({last}); nothing was changed, try again later"
+    )]
     Unavailable { attempts: u32, last: String },
     #[error("the store token has expired: download a new token from the store and upload it here")]
     TokenExpired,
@@ -96,7 +98,9 @@ impl Http {
                             last = format!("HTTP {}", s.as_u16());
                             retry_after.unwrap_or(self.backoff(attempt))
                         }
-                        (s, Some(e)) if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN => {
+                        (s, Some(e))
+                            if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN =>
+                        {
                             return Err(StoreError::Unauthorized(e.error_message));
                         }
                         (s, _) if s == StatusCode::UNAUTHORIZED || s == StatusCode::FORBIDDEN => {

@@ -79,13 +79,19 @@ impl MicrosoftClient {
             let mut path = format!("/V1/Inventory?licenseTypes=online&maxResults={MAX_RESULTS}");
             if let Some(t) = &token {
                 path.push_str("&continuationToken=");
-                path.push_str(&url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>());
+                path.push_str(
+                    &url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>(),
+                );
             }
             let p: InventoryPage = self
                 .http
                 .json(|| self.request(reqwest::Method::GET, &path))
                 .await?;
-            out.extend(p.inventory_entries.into_iter().filter(|e| e.license_type == "online"));
+            out.extend(
+                p.inventory_entries
+                    .into_iter()
+                    .filter(|e| e.license_type == "online"),
+            );
             page += 1;
             progress(page, 0);
             match p.continuation_token {
@@ -97,7 +103,12 @@ impl MicrosoftClient {
     }
 
     /// Assigns (or with `reclaim`, takes back) a seat of a product for a user.
-    pub async fn seat(&self, key: &ProductKey, username: &str, reclaim: bool) -> Result<(), StoreError> {
+    pub async fn seat(
+        &self,
+        key: &ProductKey,
+        username: &str,
+        reclaim: bool,
+    ) -> Result<(), StoreError> {
         let path = format!(
             "/V1/Inventory/{}/{}/Seats/{}",
             key.product_id,
@@ -109,6 +120,9 @@ impl MicrosoftClient {
         } else {
             reqwest::Method::POST
         };
-        self.http.send(|| self.request(method.clone(), &path)).await.map(|_| ())
+        self.http
+            .send(|| self.request(method.clone(), &path))
+            .await
+            .map(|_| ())
     }
 }

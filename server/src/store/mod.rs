@@ -17,12 +17,12 @@ use crate::audit::{self, Entry, Who};
 use crate::db::Db;
 use crate::secrets::SecretBox;
 use crate::services::{Clock, internal, who_of};
-use apple::{AppleClient, MdmInfo};
 use app::api::ssr::Actor;
 use app::api::store::StoreBackend;
 use app::domain::ApiError;
 use app::domain::directory::ListPage;
 use app::domain::store::*;
+use apple::{AppleClient, MdmInfo};
 use http::{Http, StoreError};
 use microsoft::MicrosoftClient;
 use serde_json::json;
@@ -74,14 +74,27 @@ impl Store {
     }
 
     fn apple_client(&self, token_file: &str) -> Result<AppleClient, ApiError> {
-        Ok(AppleClient::new(self.http.clone(), &self.apple_url, token_file))
+        Ok(AppleClient::new(
+            self.http.clone(),
+            &self.apple_url,
+            token_file,
+        ))
     }
 
     fn microsoft_client(&self, conn: &ConnSecret) -> Result<MicrosoftClient, ApiError> {
         let base = self.microsoft_url.as_deref().ok_or_else(|| {
-            ApiError::Unavailable("The Microsoft store is not configured on this server (set --microsoft-store-url).".into())
+            ApiError::Unavailable(
+                "The Microsoft store is not configured on this server (set --microsoft-store-url)."
+                    .into(),
+            )
         })?;
-        Ok(MicrosoftClient::new(self.http.clone(), base, &conn.account_id, &conn.secret, &conn.language))
+        Ok(MicrosoftClient::new(
+            self.http.clone(),
+            base,
+            &conn.account_id,
+            &conn.secret,
+            &conn.language,
+        ))
     }
 
     async fn connection_secret(&self, id: i64) -> Result<ConnSecret, ApiError> {
@@ -94,10 +107,18 @@ impl Store {
         .map_err(internal)?
         .ok_or(ApiError::NotFound)?;
         let secret = self.secrets.open(&secret_enc).map_err(internal)?;
-        Ok(ConnSecret { store, account_id, language, secret })
+        Ok(ConnSecret {
+            store,
+            account_id,
+            language,
+            secret,
+        })
     }
 
-    async fn active_connection(&self, store: Store_) -> Result<Option<(i64, String, String, String)>, ApiError> {
+    async fn active_connection(
+        &self,
+        store: Store_,
+    ) -> Result<Option<(i64, String, String, String)>, ApiError> {
         sqlx::query_as(
             "SELECT id, account_id, org_name, name FROM store_connections WHERE store = $1 AND removed_at IS NULL",
         )
@@ -108,26 +129,43 @@ impl Store {
     }
 
     /// Links an Apple location, or renews the linked one's token (same account only).
-    pub async fn link_apple_tx(self: &Arc<Self>, who: &Who, form: AppleLinkForm) -> Result<i64, ApiError> {
+    pub async fn link_apple_tx(
+        self: &Arc<Self>,
+        who: &Who,
+        form: AppleLinkForm,
+    ) -> Result<i64, ApiError> {
         let name = form.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(ApiError::invalid("name", "Give the token a name of 1 to 100 characters, e.g. the location it belongs to."));
+            return Err(ApiError::invalid(
+                "name",
+                "Give the token a name of 1 to 100 characters, e.g. the location it belongs to.",
+            ));
         }
         let apple_id = form.apple_id.trim();
         if !app::domain::validate::looks_like_email(apple_id) {
-            return Err(ApiError::invalid("apple_id", "Enter the Apple ID the token was downloaded with, e.g. it@example.com."));
+            return Err(ApiError::invalid(
+                "apple_id",
+                "Enter the Apple ID the token was downloaded with, e.g. it@example.com.",
+            ));
         }
-        let token = apple::parse_token(&form.token_file).map_err(|m| ApiError::invalid("token_file", m))?;
+        let token =
+            apple::parse_token(&form.token_file).map_err(|m| ApiError::invalid("token_file", m))?;
         let now = self.clock.now();
         if token.expires_at <= now {
             return Err(ApiError::invalid(
                 "token_file",
-                format!("This token expired on {}. Download a new token from Apple Business Manager and upload that.", app::domain::format_time(token.expires_at)),
+                format!(
+                    "This token expired on {}. Download a new token from Apple Business Manager and upload that.",
+                    app::domain::format_time(token.expires_at)
+                ),
             ));
         }
         let existing = self.active_connection(Store_::Apple).await?;
         if existing.is_none() && !form.confirmed {
-            return Err(ApiError::invalid("confirmed", "Confirm that you understand: once linked, this organization cannot switch to a different Apple account."));
+            return Err(ApiError::invalid(
+                "confirmed",
+                "Confirm that you understand: once linked, this organization cannot switch to a different Apple account.",
+            ));
         }
         let client = self.apple_client(&token.raw)?;
         let config = client.client_config().await.map_err(token_error)?;
@@ -214,32 +252,53 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn link_microsoft_tx(self: &Arc<Self>, who: &Who, form: MicrosoftLinkForm) -> Result<i64, ApiError> {
+    pub async fn link_microsoft_tx(
+        self: &Arc<Self>,
+        who: &Who,
+        form: MicrosoftLinkForm,
+    ) -> Result<i64, ApiError> {
         let tenant = form.tenant_id.trim().to_lowercase();
         if !is_guid(&tenant) {
-            return Err(ApiError::invalid("tenant_id", "Enter the tenant id: a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47."));
+            return Err(ApiError::invalid(
+                "tenant_id",
+                "Enter the tenant id: a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47.",
+            ));
         }
         let client_id = form.client_id.trim().to_lowercase();
         if !is_guid(&client_id) {
-            return Err(ApiError::invalid("client_id", "Enter the application (client) id: a GUID."));
+            return Err(ApiError::invalid(
+                "client_id",
+                "Enter the application (client) id: a GUID.",
+            ));
         }
         if form.client_secret.trim().len() < 8 {
-            return Err(ApiError::invalid("client_secret", "Enter the client secret (at least 8 characters)."));
+            return Err(ApiError::invalid(
+                "client_secret",
+                "Enter the client secret (at least 8 characters).",
+            ));
         }
         let language = form.language.trim().to_lowercase();
         if !LANGUAGES.iter().any(|(code, _)| *code == language) {
-            return Err(ApiError::invalid("language", "Choose a display language from the list."));
+            return Err(ApiError::invalid(
+                "language",
+                "Choose a display language from the list.",
+            ));
         }
         let existing = self.active_connection(Store_::Microsoft).await?;
         if existing.is_none() && !form.confirmed {
-            return Err(ApiError::invalid("confirmed", "Confirm that you understand: once linked, this organization cannot switch to a different store account."));
+            return Err(ApiError::invalid(
+                "confirmed",
+                "Confirm that you understand: once linked, this organization cannot switch to a different store account.",
+            ));
         }
         if let Some((_, account_id, _, conn_name)) = &existing
             && *account_id != tenant
         {
             return Err(ApiError::invalid(
                 "tenant_id",
-                format!("LicenseDesk is linked to tenant {account_id}. Once linked, the organization cannot switch to a different account; remove \"{conn_name}\" first."),
+                format!(
+                    "LicenseDesk is linked to tenant {account_id}. Once linked, the organization cannot switch to a different account; remove \"{conn_name}\" first."
+                ),
             ));
         }
         let conn = ConnSecret {
@@ -253,7 +312,10 @@ impl Store {
             .inventory(&|_, _| {})
             .await
             .map_err(|e| match e {
-                StoreError::Unauthorized(m) => ApiError::invalid("client_secret", format!("The store did not accept these credentials: {m}")),
+                StoreError::Unauthorized(m) => ApiError::invalid(
+                    "client_secret",
+                    format!("The store did not accept these credentials: {m}"),
+                ),
                 other => ApiError::Unavailable(other.to_string()),
             })?;
         let sealed = self.secrets.seal(&conn.secret);
@@ -270,7 +332,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
-            audit::record(&mut tx, now, &who, Entry::new("store.credentials_renewed").target("store_connection", id, "Microsoft store for business").after(json!({"language": language}))).await?;
+            audit::record(
+                &mut tx,
+                now,
+                &who,
+                Entry::new("store.credentials_renewed")
+                    .target("store_connection", id, "Microsoft store for business")
+                    .after(json!({"language": language})),
+            )
+            .await?;
             id
         } else {
             let id: i64 = sqlx::query_scalar(
@@ -285,7 +355,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(crate::services::unique_or(|| ApiError::Conflict("A Microsoft store account is already linked.".into())))?;
-            audit::record(&mut tx, now, &who, Entry::new("store.linked").target("store_connection", id, "Microsoft store for business").after(json!({"store": "microsoft", "tenant": tenant, "language": language}))).await?;
+            audit::record(
+                &mut tx,
+                now,
+                &who,
+                Entry::new("store.linked")
+                    .target("store_connection", id, "Microsoft store for business")
+                    .after(json!({"store": "microsoft", "tenant": tenant, "language": language})),
+            )
+            .await?;
             id
         };
         tx.commit().await.map_err(internal)?;
@@ -313,23 +391,29 @@ impl Store {
     async fn remove_tx(&self, who: &Who, id: i64, confirmation: String) -> Result<(), ApiError> {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
-        let (name, lease_until, removed): (String, Option<i64>, Option<i64>) = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT name, lease_until, removed_at FROM store_connections WHERE id = $1{}",
-            self.db.for_update()
-        )))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
-        .ok_or(ApiError::NotFound)?;
+        let (name, lease_until, removed): (String, Option<i64>, Option<i64>) =
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT name, lease_until, removed_at FROM store_connections WHERE id = $1{}",
+                self.db.for_update()
+            )))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?
+            .ok_or(ApiError::NotFound)?;
         if removed.is_some() {
             return Err(ApiError::Conflict(format!("{name} was already removed.")));
         }
         if confirmation.trim() != name {
-            return Err(ApiError::invalid("confirmation", format!("Type the connection's name, {name}, to confirm.")));
+            return Err(ApiError::invalid(
+                "confirmation",
+                format!("Type the connection's name, {name}, to confirm."),
+            ));
         }
         if lease_until.is_some_and(|t| t >= now) {
-            return Err(ApiError::Conflict(format!("A sync of {name} is running; remove the connection when it has finished.")));
+            return Err(ApiError::Conflict(format!(
+                "A sync of {name} is running; remove the connection when it has finished."
+            )));
         }
         sqlx::query("UPDATE store_connections SET removed_at = $1, auto_sync = 0 WHERE id = $2")
             .bind(now)
@@ -343,19 +427,27 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        audit::record(&mut tx, now, who, Entry::new("store.removed").target("store_connection", id, name)).await?;
+        audit::record(
+            &mut tx,
+            now,
+            who,
+            Entry::new("store.removed").target("store_connection", id, name),
+        )
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
     async fn configure_tx(&self, who: &Who, id: i64, auto_sync: bool) -> Result<(), ApiError> {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
-        let (name, before): (String, i64) = sqlx::query_as("SELECT name, auto_sync FROM store_connections WHERE id = $1 AND removed_at IS NULL")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?
-            .ok_or(ApiError::NotFound)?;
+        let (name, before): (String, i64) = sqlx::query_as(
+            "SELECT name, auto_sync FROM store_connections WHERE id = $1 AND removed_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::NotFound)?;
         sqlx::query("UPDATE store_connections SET auto_sync = $1 WHERE id = $2")
             .bind(i64::from(auto_sync))
             .bind(id)
@@ -375,7 +467,11 @@ impl Store {
         tx.commit().await.map_err(internal)
     }
 
-    async fn runs(&self, connection_id: Option<i64>, before_id: Option<i64>) -> Result<ListPage<SyncRunView>, ApiError> {
+    async fn runs(
+        &self,
+        connection_id: Option<i64>,
+        before_id: Option<i64>,
+    ) -> Result<ListPage<SyncRunView>, ApiError> {
         const PAGE: i64 = 50;
         let rows: Vec<RunRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{RUN_SELECT} WHERE ($1 = 0 OR r.connection_id = $1) AND ($2 = 0 OR r.id < $2) ORDER BY r.id DESC LIMIT {}",
@@ -386,15 +482,25 @@ impl Store {
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM store_sync_runs WHERE ($1 = 0 OR connection_id = $1)")
-            .bind(connection_id.unwrap_or(0))
-            .fetch_one(&self.db.pool)
-            .await
-            .map_err(internal)?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM store_sync_runs WHERE ($1 = 0 OR connection_id = $1)",
+        )
+        .bind(connection_id.unwrap_or(0))
+        .fetch_one(&self.db.pool)
+        .await
+        .map_err(internal)?;
         let more = rows.len() as i64 > PAGE;
-        let items: Vec<SyncRunView> = rows.into_iter().take(PAGE as usize).map(RunRow::view).collect();
+        let items: Vec<SyncRunView> = rows
+            .into_iter()
+            .take(PAGE as usize)
+            .map(RunRow::view)
+            .collect();
         Ok(ListPage {
-            next: if more { items.last().map(|r| r.id.to_string()) } else { None },
+            next: if more {
+                items.last().map(|r| r.id.to_string())
+            } else {
+                None
+            },
             items,
             total,
         })
@@ -432,11 +538,13 @@ impl Store {
         let now = self.clock.now();
         let mut out = vec![];
         for r in rows {
-            let last: Option<RunRow> = sqlx::query_as(AssertSqlSafe(format!("{RUN_SELECT} WHERE r.connection_id = $1 ORDER BY r.id DESC LIMIT 1")))
-                .bind(r.id)
-                .fetch_optional(&self.db.pool)
-                .await
-                .map_err(internal)?;
+            let last: Option<RunRow> = sqlx::query_as(AssertSqlSafe(format!(
+                "{RUN_SELECT} WHERE r.connection_id = $1 ORDER BY r.id DESC LIMIT 1"
+            )))
+            .bind(r.id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(internal)?;
             let last = last.map(RunRow::view);
             let running = last.clone().filter(|l| l.result == "running");
             out.push(ConnectionView {
@@ -462,13 +570,23 @@ impl Store {
         Ok(out)
     }
 
-    async fn apps(&self, f: StoreAppFilter, after: Option<String>) -> Result<ListPage<StoreAppView>, ApiError> {
+    async fn apps(
+        &self,
+        f: StoreAppFilter,
+        after: Option<String>,
+    ) -> Result<ListPage<StoreAppView>, ApiError> {
         const PAGE: i64 = 50;
         let (after_key, after_id) = match after.as_deref() {
             None | Some("") => (String::new(), 0i64),
             Some(c) => {
-                let (id, key) = c.split_once(':').ok_or_else(|| ApiError::BadRequest("bad cursor".into()))?;
-                (key.to_string(), id.parse().map_err(|_| ApiError::BadRequest("bad cursor".into()))?)
+                let (id, key) = c
+                    .split_once(':')
+                    .ok_or_else(|| ApiError::BadRequest("bad cursor".into()))?;
+                (
+                    key.to_string(),
+                    id.parse()
+                        .map_err(|_| ApiError::BadRequest("bad cursor".into()))?,
+                )
             }
         };
         let state = match f.state.as_str() {
@@ -499,21 +617,33 @@ impl Store {
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)?;
-        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM store_apps a WHERE {cond}")))
-            .bind(&q)
-            .bind(contains(&q))
-            .bind(f.store.trim())
-            .bind(&platform)
-            .bind(contains(&platform))
-            .bind(state)
-            .bind(i64::from(f.exhausted))
-            .fetch_one(&self.db.pool)
-            .await
-            .map_err(internal)?;
+        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM store_apps a WHERE {cond}"
+        )))
+        .bind(&q)
+        .bind(contains(&q))
+        .bind(f.store.trim())
+        .bind(&platform)
+        .bind(contains(&platform))
+        .bind(state)
+        .bind(i64::from(f.exhausted))
+        .fetch_one(&self.db.pool)
+        .await
+        .map_err(internal)?;
         let more = rows.len() as i64 > PAGE;
-        let items: Vec<StoreAppView> = rows.into_iter().take(PAGE as usize).map(|r| r.view().0).collect();
+        let items: Vec<StoreAppView> = rows
+            .into_iter()
+            .take(PAGE as usize)
+            .map(|r| r.view().0)
+            .collect();
         Ok(ListPage {
-            next: if more { items.last().map(|a| format!("{}:{}", a.id, a.name.to_lowercase())) } else { None },
+            next: if more {
+                items
+                    .last()
+                    .map(|a| format!("{}:{}", a.id, a.name.to_lowercase()))
+            } else {
+                None
+            },
             items,
             total,
         })
@@ -541,7 +671,13 @@ impl Store {
         let mut views = vec![];
         for (did, kind, target_id, intent, updated_at, name) in deployments {
             let users: i64 = match kind.as_str() {
-                "group" => sqlx::query_scalar("SELECT COUNT(*) FROM dir_group_members WHERE group_id = $1").bind(target_id).fetch_one(&self.db.pool).await.map_err(internal)?,
+                "group" => {
+                    sqlx::query_scalar("SELECT COUNT(*) FROM dir_group_members WHERE group_id = $1")
+                        .bind(target_id)
+                        .fetch_one(&self.db.pool)
+                        .await
+                        .map_err(internal)?
+                }
                 _ => 1,
             };
             views.push(DeploymentView {
@@ -575,20 +711,34 @@ impl Store {
             deployments: views,
             holders: holders
                 .into_iter()
-                .map(|(user_id, display_name, sign_in_name, granted_at, status)| HolderView {
-                    user_id,
-                    display_name,
-                    sign_in_name,
-                    granted_at,
-                    invitation: if apple { status.unwrap_or_else(|| "registered".into()) } else { String::new() },
-                })
+                .map(
+                    |(user_id, display_name, sign_in_name, granted_at, status)| HolderView {
+                        user_id,
+                        display_name,
+                        sign_in_name,
+                        granted_at,
+                        invitation: if apple {
+                            status.unwrap_or_else(|| "registered".into())
+                        } else {
+                            String::new()
+                        },
+                    },
+                )
                 .collect(),
         })
     }
 
-    async fn installs(&self, app_id: i64, status: String, q: String) -> Result<Vec<InstallView>, ApiError> {
+    async fn installs(
+        &self,
+        app_id: i64,
+        status: String,
+        q: String,
+    ) -> Result<Vec<InstallView>, ApiError> {
         if !status.is_empty() && !INSTALL_STATUSES.contains(&status.as_str()) {
-            return Err(ApiError::invalid("status", "Choose pending, installed, failed or uninstalled."));
+            return Err(ApiError::invalid(
+                "status",
+                "Choose pending, installed, failed or uninstalled.",
+            ));
         }
         let q = q.trim().to_lowercase();
         let rows: Vec<(i64, String, i64, Option<String>, String, String, i64)> = sqlx::query_as(
@@ -607,15 +757,17 @@ impl Store {
         .map_err(internal)?;
         Ok(rows
             .into_iter()
-            .map(|(user_id, user_name, device_id, device, status, detail, updated_at)| InstallView {
-                user_id,
-                user_name,
-                device_id,
-                device_name: device.unwrap_or_default(),
-                status,
-                detail,
-                updated_at,
-            })
+            .map(
+                |(user_id, user_name, device_id, device, status, detail, updated_at)| InstallView {
+                    user_id,
+                    user_name,
+                    device_id,
+                    device_name: device.unwrap_or_default(),
+                    status,
+                    detail,
+                    updated_at,
+                },
+            )
             .collect())
     }
 }
@@ -637,15 +789,27 @@ fn contains(s: &str) -> String {
 fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5
-        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&parts)
+            .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A store error met while linking, in terms of the form's fields.
 fn token_error(e: StoreError) -> ApiError {
     match e {
-        StoreError::TokenExpired => ApiError::invalid("token_file", "Apple reports that this token has expired. Download a new token and upload that."),
-        StoreError::TokenRevoked => ApiError::invalid("token_file", "Apple reports that this token was revoked. Download a new token and upload that."),
-        StoreError::Unauthorized(_) => ApiError::invalid("token_file", "Apple did not accept this token. Download the token again and upload that file unchanged."),
+        StoreError::TokenExpired => ApiError::invalid(
+            "token_file",
+            "Apple reports that this token has expired. Download a new token and upload that.",
+        ),
+        StoreError::TokenRevoked => ApiError::invalid(
+            "token_file",
+            "Apple reports that this token was revoked. Download a new token and upload that.",
+        ),
+        StoreError::Unauthorized(_) => ApiError::invalid(
+            "token_file",
+            "Apple did not accept this token. Download the token again and upload that file unchanged.",
+        ),
         other => ApiError::Unavailable(other.to_string()),
     }
 }
@@ -757,7 +921,11 @@ impl StoreBackend for StoreService {
     async fn link_apple(&self, actor: &Actor, form: AppleLinkForm) -> Result<i64, ApiError> {
         self.0.link_apple_tx(&who_of(actor), form).await
     }
-    async fn link_microsoft(&self, actor: &Actor, form: MicrosoftLinkForm) -> Result<i64, ApiError> {
+    async fn link_microsoft(
+        &self,
+        actor: &Actor,
+        form: MicrosoftLinkForm,
+    ) -> Result<i64, ApiError> {
         self.0.link_microsoft_tx(&who_of(actor), form).await
     }
     async fn sync_now(&self, actor: &Actor, connection_id: i64) -> Result<i64, ApiError> {
@@ -769,22 +937,49 @@ impl StoreBackend for StoreService {
         });
         Ok(run_id)
     }
-    async fn configure_sync(&self, actor: &Actor, connection_id: i64, auto_sync: bool) -> Result<(), ApiError> {
-        self.0.configure_tx(&who_of(actor), connection_id, auto_sync).await
+    async fn configure_sync(
+        &self,
+        actor: &Actor,
+        connection_id: i64,
+        auto_sync: bool,
+    ) -> Result<(), ApiError> {
+        self.0
+            .configure_tx(&who_of(actor), connection_id, auto_sync)
+            .await
     }
-    async fn remove_connection(&self, actor: &Actor, connection_id: i64, confirmation: String) -> Result<(), ApiError> {
-        self.0.remove_tx(&who_of(actor), connection_id, confirmation).await
+    async fn remove_connection(
+        &self,
+        actor: &Actor,
+        connection_id: i64,
+        confirmation: String,
+    ) -> Result<(), ApiError> {
+        self.0
+            .remove_tx(&who_of(actor), connection_id, confirmation)
+            .await
     }
-    async fn list_runs(&self, connection_id: Option<i64>, before_id: Option<i64>) -> Result<ListPage<SyncRunView>, ApiError> {
+    async fn list_runs(
+        &self,
+        connection_id: Option<i64>,
+        before_id: Option<i64>,
+    ) -> Result<ListPage<SyncRunView>, ApiError> {
         self.0.runs(connection_id, before_id).await
     }
-    async fn list_apps(&self, filter: StoreAppFilter, after: Option<String>) -> Result<ListPage<StoreAppView>, ApiError> {
+    async fn list_apps(
+        &self,
+        filter: StoreAppFilter,
+        after: Option<String>,
+    ) -> Result<ListPage<StoreAppView>, ApiError> {
         self.0.apps(filter, after).await
     }
     async fn get_app(&self, id: i64) -> Result<StoreAppDetail, ApiError> {
         self.0.app_detail(id).await
     }
-    async fn list_installs(&self, app_id: i64, status: String, q: String) -> Result<Vec<InstallView>, ApiError> {
+    async fn list_installs(
+        &self,
+        app_id: i64,
+        status: String,
+        q: String,
+    ) -> Result<Vec<InstallView>, ApiError> {
         self.0.installs(app_id, status, q).await
     }
     async fn search_targets(&self, q: String) -> Result<Vec<Target>, ApiError> {
@@ -793,10 +988,23 @@ impl StoreBackend for StoreService {
     async fn deploy(&self, actor: &Actor, form: DeployForm) -> Result<DeployOutcome, ApiError> {
         self.0.deploy_tx(&who_of(actor), form).await
     }
-    async fn change_intent(&self, actor: &Actor, deployment_id: i64, intent: String) -> Result<DeployOutcome, ApiError> {
-        self.0.change_intent_tx(&who_of(actor), deployment_id, intent).await
+    async fn change_intent(
+        &self,
+        actor: &Actor,
+        deployment_id: i64,
+        intent: String,
+    ) -> Result<DeployOutcome, ApiError> {
+        self.0
+            .change_intent_tx(&who_of(actor), deployment_id, intent)
+            .await
     }
-    async fn remove_deployment(&self, actor: &Actor, deployment_id: i64) -> Result<DeployOutcome, ApiError> {
-        self.0.remove_deployment_tx(&who_of(actor), deployment_id).await
+    async fn remove_deployment(
+        &self,
+        actor: &Actor,
+        deployment_id: i64,
+    ) -> Result<DeployOutcome, ApiError> {
+        self.0
+            .remove_deployment_tx(&who_of(actor), deployment_id)
+            .await
     }
 }

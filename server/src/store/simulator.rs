@@ -69,16 +69,38 @@ const WORDS_A: &[&str] = &[
     "Quiet", "Open", "Simple", "Visual", "Mobile", "Cloud",
 ];
 const WORDS_B: &[&str] = &[
-    "Notes", "Planner", "Scanner", "Reader", "Sketch", "Forms", "Chat", "Maps", "Budget",
-    "Timesheet", "Inspector", "Whiteboard", "Translate", "Keynote", "Checklist", "Vault",
+    "Notes",
+    "Planner",
+    "Scanner",
+    "Reader",
+    "Sketch",
+    "Forms",
+    "Chat",
+    "Maps",
+    "Budget",
+    "Timesheet",
+    "Inspector",
+    "Whiteboard",
+    "Translate",
+    "Keynote",
+    "Checklist",
+    "Vault",
 ];
 const PUBLISHERS: &[&str] = &[
-    "Fabrikam Software", "Contoso Apps", "Tailspin Studio", "Litware Inc.", "Adventure Works",
-    "Wingtip Labs", "Proseware", "Northwind Mobile",
+    "Fabrikam Software",
+    "Contoso Apps",
+    "Tailspin Studio",
+    "Litware Inc.",
+    "Adventure Works",
+    "Wingtip Labs",
+    "Proseware",
+    "Northwind Mobile",
 ];
 
 fn rng(seed: &mut u64) -> u64 {
-    *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    *seed = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
     *seed >> 33
 }
 
@@ -223,7 +245,11 @@ fn authenticate(sim: &StoreSim, headers: &HeaderMap) -> Result<Caller, Response>
         .ok()
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
     let Some(json) = parsed else {
-        return Err(apple_error(StatusCode::UNAUTHORIZED, 9622, "Invalid authentication token"));
+        return Err(apple_error(
+            StatusCode::UNAUTHORIZED,
+            9622,
+            "Invalid authentication token",
+        ));
     };
     let token = json["token"].as_str().unwrap_or("").to_string();
     let org_name = json["orgName"].as_str().unwrap_or("").to_string();
@@ -232,7 +258,11 @@ fn authenticate(sim: &StoreSim, headers: &HeaderMap) -> Result<Caller, Response>
         .and_then(super::apple::parse_exp_date)
         .unwrap_or(0);
     if sim.tokens_revoked.load(Ordering::SeqCst) || token.starts_with("revoked") {
-        return Err(apple_error(StatusCode::OK, 9625, "The token has been revoked"));
+        return Err(apple_error(
+            StatusCode::OK,
+            9625,
+            "The token has been revoked",
+        ));
     }
     let expired = sim.tokens_expired.load(Ordering::SeqCst)
         || exp <= time::OffsetDateTime::now_utc().unix_timestamp();
@@ -463,7 +493,12 @@ struct AssociateBody {
     serial_numbers: Vec<String>,
 }
 
-async fn associate_inner(sim: &StoreSim, headers: &HeaderMap, body: AssociateBody, remove: bool) -> Response {
+async fn associate_inner(
+    sim: &StoreSim,
+    headers: &HeaderMap,
+    body: AssociateBody,
+    remove: bool,
+) -> Response {
     if let Some(r) = faulty(&sim.faults).await {
         return r;
     }
@@ -474,7 +509,11 @@ async fn associate_inner(sim: &StoreSim, headers: &HeaderMap, body: AssociateBod
         || body.client_user_ids.len() > LIMITS.max_client_user_ids
         || body.serial_numbers.len() > LIMITS.max_serial_numbers
     {
-        return apple_error(StatusCode::BAD_REQUEST, 9600, "request exceeds the service limits");
+        return apple_error(
+            StatusCode::BAD_REQUEST,
+            9600,
+            "request exceeds the service limits",
+        );
     }
     for asset in &body.assets {
         let total = sim
@@ -516,11 +555,19 @@ async fn associate_inner(sim: &StoreSim, headers: &HeaderMap, body: AssociateBod
     Json(serde_json::json!({"eventId": format!("event-{id}")})).into_response()
 }
 
-async fn associate(State(sim): State<Arc<StoreSim>>, headers: HeaderMap, Json(body): Json<AssociateBody>) -> Response {
+async fn associate(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Json(body): Json<AssociateBody>,
+) -> Response {
     associate_inner(&sim, &headers, body, false).await
 }
 
-async fn disassociate(State(sim): State<Arc<StoreSim>>, headers: HeaderMap, Json(body): Json<AssociateBody>) -> Response {
+async fn disassociate(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Json(body): Json<AssociateBody>,
+) -> Response {
     associate_inner(&sim, &headers, body, true).await
 }
 
@@ -547,7 +594,11 @@ async fn create_users(
         return r;
     }
     if body.users.len() > LIMITS.max_users {
-        return apple_error(StatusCode::BAD_REQUEST, 9600, "request exceeds the service limits");
+        return apple_error(
+            StatusCode::BAD_REQUEST,
+            9600,
+            "request exceeds the service limits",
+        );
     }
     let status = if sim.auto_accept.load(Ordering::SeqCst) {
         "Associated"
@@ -556,7 +607,9 @@ async fn create_users(
     };
     let mut users = sim.users.lock().unwrap();
     for u in body.users {
-        users.entry(u.client_user_id).or_insert_with(|| status.to_string());
+        users
+            .entry(u.client_user_id)
+            .or_insert_with(|| status.to_string());
     }
     let id = sim.events.fetch_add(1, Ordering::SeqCst) + 1;
     Json(serde_json::json!({"eventId": format!("event-{id}")})).into_response()
@@ -706,7 +759,10 @@ async fn seat(
 pub fn router(sim: Arc<StoreSim>) -> axum::Router {
     axum::Router::new()
         .route("/mdm/v2/service/config", get(service_config))
-        .route("/mdm/v2/client/config", get(get_client_config).post(post_client_config))
+        .route(
+            "/mdm/v2/client/config",
+            get(get_client_config).post(post_client_config),
+        )
         .route("/mdm/v2/assets", get(assets))
         .route("/mdm/v2/assignments", get(assignments))
         .route("/mdm/v2/users", get(users))
@@ -716,7 +772,10 @@ pub fn router(sim: Arc<StoreSim>) -> axum::Router {
         .route("/mdm/v2/status", get(status))
         .route("/mdm/v2/lookup", get(lookup))
         .route("/V1/Inventory", get(inventory))
-        .route("/V1/Inventory/{product}/{sku}/Seats/{user}", post(seat).delete(seat))
+        .route(
+            "/V1/Inventory/{product}/{sku}/Seats/{user}",
+            post(seat).delete(seat),
+        )
         .with_state(sim)
 }
 

@@ -58,13 +58,19 @@ impl From<StoreError> for Failure {
             StoreError::TokenRevoked => Some("revoked"),
             _ => None,
         };
-        Failure { message: e.to_string(), state }
+        Failure {
+            message: e.to_string(),
+            state,
+        }
     }
 }
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Failure {
-        Failure { message: e.to_string(), state: None }
+        Failure {
+            message: e.to_string(),
+            state: None,
+        }
     }
 }
 
@@ -119,25 +125,35 @@ impl Store {
     }
 
     /// Takes the lease and records a running run; the caller must then [`Store::execute`] it.
-    pub(crate) async fn begin_run(&self, connection_id: i64, trigger: &str, who: &Who) -> Result<i64, ApiError> {
-        let (name, state, expires_at, removed): (String, String, Option<i64>, Option<i64>) = sqlx::query_as(
-            "SELECT name, state, expires_at, removed_at FROM store_connections WHERE id = $1",
-        )
-        .bind(connection_id)
-        .fetch_optional(&self.db.pool)
-        .await
-        .map_err(internal)?
-        .ok_or(ApiError::NotFound)?;
+    pub(crate) async fn begin_run(
+        &self,
+        connection_id: i64,
+        trigger: &str,
+        who: &Who,
+    ) -> Result<i64, ApiError> {
+        let (name, state, expires_at, removed): (String, String, Option<i64>, Option<i64>) =
+            sqlx::query_as(
+                "SELECT name, state, expires_at, removed_at FROM store_connections WHERE id = $1",
+            )
+            .bind(connection_id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(internal)?
+            .ok_or(ApiError::NotFound)?;
         if removed.is_some() {
-            return Err(ApiError::Conflict(format!("{name} was removed; it no longer syncs.")));
+            return Err(ApiError::Conflict(format!(
+                "{name} was removed; it no longer syncs."
+            )));
         }
-        let status = app::domain::store::ConnectionStatus::of(&state, expires_at, false, self.clock.now());
+        let status =
+            app::domain::store::ConnectionStatus::of(&state, expires_at, false, self.clock.now());
         if !status.can_sync() {
             return Err(ApiError::Conflict(format!(
                 "{name} cannot sync: {}. Upload a renewed token first.",
                 match status {
                     app::domain::store::ConnectionStatus::Revoked => "its token was revoked",
-                    app::domain::store::ConnectionStatus::OtherProduct => "its token is used by another management product",
+                    app::domain::store::ConnectionStatus::OtherProduct =>
+                        "its token is used by another management product",
                     _ => "its token has expired",
                 }
             )));
@@ -163,7 +179,12 @@ impl Store {
     }
 
     /// Runs a begun run to its end (fetch, apply, record) and releases the lease.
-    pub async fn execute(self: &Arc<Self>, connection_id: i64, run_id: i64, who: Who) -> RunOutcome {
+    pub async fn execute(
+        self: &Arc<Self>,
+        connection_id: i64,
+        run_id: i64,
+        who: Who,
+    ) -> RunOutcome {
         let progress = Arc::new(Mutex::new(String::from("Connecting to the store")));
         let ticker = {
             let store = self.clone();
@@ -198,7 +219,10 @@ impl Store {
             Err(e) => Err(e),
         };
         let outcome = match result {
-            Ok(counts) => RunOutcome { run_id, result: Ok(counts) },
+            Ok(counts) => RunOutcome {
+                run_id,
+                result: Ok(counts),
+            },
             Err(failure) => {
                 let now = self.clock.now();
                 let _ = sqlx::query(
@@ -217,7 +241,10 @@ impl Store {
                         .await;
                 }
                 tracing::warn!(connection_id, run_id, error = %failure.message, "store sync failed");
-                RunOutcome { run_id, result: Err(failure.message) }
+                RunOutcome {
+                    run_id,
+                    result: Err(failure.message),
+                }
             }
         };
         self.release_lease(connection_id).await;
@@ -225,12 +252,21 @@ impl Store {
     }
 
     /// Begins and executes a run, waiting for its end (the scheduler and the tests).
-    pub async fn sync_and_wait(self: &Arc<Self>, connection_id: i64, trigger: &str, who: Who) -> Result<RunOutcome, ApiError> {
+    pub async fn sync_and_wait(
+        self: &Arc<Self>,
+        connection_id: i64,
+        trigger: &str,
+        who: Who,
+    ) -> Result<RunOutcome, ApiError> {
         let run_id = self.begin_run(connection_id, trigger, &who).await?;
         Ok(self.execute(connection_id, run_id, who).await)
     }
 
-    async fn fetch(&self, connection_id: i64, progress: Arc<Mutex<String>>) -> Result<Fetched, Failure> {
+    async fn fetch(
+        &self,
+        connection_id: i64,
+        progress: Arc<Mutex<String>>,
+    ) -> Result<Fetched, Failure> {
         let conn = self.connection_secret(connection_id).await?;
         let say = |s: String| *progress.lock().unwrap() = s;
         let mut out = Fetched::default();
@@ -238,7 +274,11 @@ impl Store {
             "apple" => {
                 let client = self.apple_client(&conn.secret)?;
                 let config = client.client_config().await?;
-                if config.mdm_info.as_ref().is_some_and(|m| m.id != self.mdm_info().id) {
+                if config
+                    .mdm_info
+                    .as_ref()
+                    .is_some_and(|m| m.id != self.mdm_info().id)
+                {
                     return Err(Failure {
                         message: format!(
                             "This token is now used by another management product ({}). A token must be used by one product only: download a new token and upload it here.",
@@ -247,12 +287,21 @@ impl Store {
                         state: Some("other_product"),
                     });
                 }
-                out.location = Some((config.location_name.clone(), config.country_iso2a_code.clone()));
+                out.location = Some((
+                    config.location_name.clone(),
+                    config.country_iso2a_code.clone(),
+                ));
                 let p = progress.clone();
                 let assets = client
-                    .assets(&move |page, total| *p.lock().unwrap() = format!("Reading purchased apps: page {page} of {total}"))
+                    .assets(&move |page, total| {
+                        *p.lock().unwrap() =
+                            format!("Reading purchased apps: page {page} of {total}")
+                    })
                     .await?;
-                let apps: Vec<_> = assets.into_iter().filter(|a| a.product_type == "App").collect();
+                let apps: Vec<_> = assets
+                    .into_iter()
+                    .filter(|a| a.product_type == "App")
+                    .collect();
                 say(format!("Reading names of {} apps", apps.len()));
                 let ids: Vec<String> = apps.iter().map(|a| a.adam_id.clone()).collect();
                 let names = client.lookup(&ids).await?;
@@ -277,23 +326,40 @@ impl Store {
                     .collect();
                 let p = progress.clone();
                 let assignments = client
-                    .assignments(&move |page, total| *p.lock().unwrap() = format!("Reading assignments: page {page} of {total}"))
+                    .assignments(&move |page, total| {
+                        *p.lock().unwrap() = format!("Reading assignments: page {page} of {total}")
+                    })
                     .await?;
                 out.assignments = assignments
                     .into_iter()
-                    .map(|a| (a.adam_id, a.pricing_param, a.client_user_id.unwrap_or_default(), a.serial_number.unwrap_or_default()))
+                    .map(|a| {
+                        (
+                            a.adam_id,
+                            a.pricing_param,
+                            a.client_user_id.unwrap_or_default(),
+                            a.serial_number.unwrap_or_default(),
+                        )
+                    })
                     .collect();
                 let p = progress.clone();
                 let users = client
-                    .users(&move |page, total| *p.lock().unwrap() = format!("Reading program users: page {page} of {total}"))
+                    .users(&move |page, total| {
+                        *p.lock().unwrap() =
+                            format!("Reading program users: page {page} of {total}")
+                    })
                     .await?;
-                out.users = users.into_iter().map(|u| (u.client_user_id, u.status)).collect();
+                out.users = users
+                    .into_iter()
+                    .map(|u| (u.client_user_id, u.status))
+                    .collect();
             }
             _ => {
                 let client = self.microsoft_client(&conn)?;
                 let p = progress.clone();
                 let entries = client
-                    .inventory(&move |page, _| *p.lock().unwrap() = format!("Reading the inventory: page {page}"))
+                    .inventory(&move |page, _| {
+                        *p.lock().unwrap() = format!("Reading the inventory: page {page}")
+                    })
                     .await?;
                 out.items = entries
                     .into_iter()
@@ -315,19 +381,34 @@ impl Store {
     }
 
     /// Applies a fetched catalog in one transaction, finishing the run record inside it.
-    async fn apply(&self, connection_id: i64, run_id: i64, f: Fetched, who: &Who) -> Result<Counts, Failure> {
+    async fn apply(
+        &self,
+        connection_id: i64,
+        run_id: i64,
+        f: Fetched,
+        who: &Who,
+    ) -> Result<Counts, Failure> {
         let now = self.clock.now();
-        let mut tx = self.db.begin_write().await.map_err(|e| Failure::from(internal(e)))?;
-        let (owner, store, name): (Option<String>, String, String) = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT lease_owner, store, name FROM store_connections WHERE id = $1{}",
-            self.db.for_update()
-        )))
-        .bind(connection_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| Failure::from(internal(e)))?;
+        let mut tx = self
+            .db
+            .begin_write()
+            .await
+            .map_err(|e| Failure::from(internal(e)))?;
+        let (owner, store, name): (Option<String>, String, String) =
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT lease_owner, store, name FROM store_connections WHERE id = $1{}",
+                self.db.for_update()
+            )))
+            .bind(connection_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| Failure::from(internal(e)))?;
         if owner.as_deref() != Some(self.owner.as_str()) {
-            return Err(Failure { message: "The sync lease was lost (the run took too long); nothing was changed.".into(), state: None });
+            return Err(Failure {
+                message: "The sync lease was lost (the run took too long); nothing was changed."
+                    .into(),
+                state: None,
+            });
         }
         #[derive(sqlx::FromRow)]
         struct Existing {
@@ -350,8 +431,10 @@ impl Store {
         .fetch_all(&mut *tx)
         .await
         .map_err(|e| Failure::from(internal(e)))?;
-        let mut by_key: HashMap<(String, String), Existing> =
-            existing.into_iter().map(|e| ((e.product_id.clone(), e.sku.clone()), e)).collect();
+        let mut by_key: HashMap<(String, String), Existing> = existing
+            .into_iter()
+            .map(|e| ((e.product_id.clone(), e.sku.clone()), e))
+            .collect();
         let mut counts = Counts::default();
         let mut new_items = vec![];
         let db_err = |e: sqlx::Error| Failure::from(internal(e));
@@ -400,10 +483,22 @@ impl Store {
                 }
                 sql.push_str(&format!(
                     "($1, $2, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11, b + 12, b + 13
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11,
+                    b + 12,
+                    b + 13
                 ));
             }
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(connection_id).bind(&store);
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(connection_id)
+                .bind(&store);
             for item in chunk {
                 q = q
                     .bind(&item.product_id)
@@ -431,12 +526,14 @@ impl Store {
                 .map_err(db_err)?;
             counts.retired += 1;
         }
-        sqlx::query("UPDATE store_apps SET last_synced_at = $1 WHERE connection_id = $2 AND retired = 0")
-            .bind(now)
-            .bind(connection_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "UPDATE store_apps SET last_synced_at = $1 WHERE connection_id = $2 AND retired = 0",
+        )
+        .bind(now)
+        .bind(connection_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         sqlx::query("DELETE FROM store_assignments WHERE connection_id = $1")
             .bind(connection_id)
             .execute(&mut *tx)
@@ -451,7 +548,13 @@ impl Store {
                 if i > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("($1, ${}, ${}, ${}, ${})", b + 2, b + 3, b + 4, b + 5));
+                sql.push_str(&format!(
+                    "($1, ${}, ${}, ${}, ${})",
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                ));
             }
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(connection_id);
             for (p, s, u, n) in chunk {
