@@ -18,7 +18,6 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
-use pages::{Area, AreaPending};
 
 /// The hashed asset paths the server found in its site directory.
 #[cfg(feature = "ssr")]
@@ -105,9 +104,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=pages::login::SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=pages::layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::dashboard::Dashboard />
-                    <Route path=path!("/store/connections") view=|| view! { <AreaPending area=Area::Store page=0 /> } />
-                    <Route path=path!("/store/apps") view=|| view! { <AreaPending area=Area::Store page=1 /> } />
-                    <Route path=path!("/store/sync-runs") view=|| view! { <AreaPending area=Area::Store page=2 /> } />
+                    <Route path=path!("/store/connections") view=pages::store::ConnectionsPage />
+                    <Route path=path!("/store/apps") view=pages::store::AppsPage />
+                    <Route path=path!("/store/apps/:id") view=pages::store::AppPage />
+                    <Route path=path!("/store/sync-runs") view=pages::store::SyncRunsPage />
                     <Route path=path!("/licenses") view=pages::licenses::LicensesOverview />
                     <Route path=path!("/licenses/agreements") view=pages::licenses::AgreementsPage />
                     <Route path=path!("/licenses/agreements/new") view=pages::licenses::NewAgreementPage />

@@ -74,6 +74,20 @@ pub fn org_name(raw: &str) -> Result<String, ApiError> {
     Ok(v.to_string())
 }
 
+/// A plausible e-mail address (an Apple ID): one `@`, a dot in the domain, no spaces.
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+        && s.len() <= 254
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,18 +120,4 @@ mod tests {
         assert!(org_name("").is_err());
         assert!(org_name("Contoso").is_ok());
     }
-}
-
-/// A plausible e-mail address (an Apple ID): one `@`, a dot in the domain, no spaces.
-pub fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.contains(char::is_whitespace)
-        && !domain.contains('@')
-        && s.len() <= 254
 }

@@ -9,11 +9,11 @@ pub mod groups;
 pub mod layout;
 pub mod licenses;
 pub mod login;
+pub mod store;
 pub mod users;
 
 use crate::i18n::{Texts, use_texts};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// The product areas and their sub-pages (SPEC §6 addresses).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl Area {
     /// One line about the area: what it holds, or (for areas not built yet) when it arrives.
     pub fn summary(self, t: &'static Texts) -> &'static str {
         match self {
-            Area::Store => t.area_pending_store,
+            Area::Store => t.store_card,
             Area::Licenses => t.licenses_card,
             Area::Billing => t.billing_card,
             Area::Directory => t.directory_card,
@@ -80,23 +80,6 @@ pub fn AreaTabs(area: Area, current: usize) -> impl IntoView {
         })
         .collect_view();
     view! { <nav class="tabs" aria-label="Section">{tabs}</nav> }
-}
-
-/// A page of an area whose release has not landed yet: says so plainly.
-#[component]
-pub fn AreaPending(area: Area, page: usize) -> impl IntoView {
-    let t = use_texts();
-    let title = area.pages(t)[page].1;
-    view! {
-        <Title text=title />
-        <AreaTabs area=area current=page />
-        <h1>{title}</h1>
-        <div class="notice" role="note">
-            <strong>{t.area_pending}</strong>
-            " "
-            {area.summary(t)}
-        </div>
-    }
 }
 
 /// Display name of a role in the current language.

@@ -741,8 +741,8 @@ impl Store {
             ));
         }
         let q = q.trim().to_lowercase();
-        let rows: Vec<(i64, String, i64, Option<String>, String, String, i64)> = sqlx::query_as(
-            "SELECT i.user_id, u.display_name, i.device_id, v.name, i.status, i.detail, i.updated_at FROM store_installs i \
+        let rows: Vec<InstallRow> = sqlx::query_as(
+            "SELECT i.user_id, u.display_name AS user_name, i.device_id, v.name AS device_name, i.status, i.detail, i.updated_at FROM store_installs i \
              JOIN dir_users u ON u.id = i.user_id LEFT JOIN dir_devices v ON v.id = i.device_id \
              WHERE i.app_id = $1 AND ($2 = '' OR i.status = $2) \
              AND ($3 = '' OR u.display_key LIKE $4 ESCAPE '\\' OR lower(COALESCE(v.name, '')) LIKE $4 ESCAPE '\\') \
@@ -757,23 +757,32 @@ impl Store {
         .map_err(internal)?;
         Ok(rows
             .into_iter()
-            .map(
-                |(user_id, user_name, device_id, device, status, detail, updated_at)| InstallView {
-                    user_id,
-                    user_name,
-                    device_id,
-                    device_name: device.unwrap_or_default(),
-                    status,
-                    detail,
-                    updated_at,
-                },
-            )
+            .map(|r| InstallView {
+                user_id: r.user_id,
+                user_name: r.user_name,
+                device_id: r.device_id,
+                device_name: r.device_name.unwrap_or_default(),
+                status: r.status,
+                detail: r.detail,
+                updated_at: r.updated_at,
+            })
             .collect())
     }
 }
 
 /// `Store` the domain enum, renamed here because `Store` is this service.
 use app::domain::store::Store as Store_;
+
+#[derive(sqlx::FromRow)]
+struct InstallRow {
+    user_id: i64,
+    user_name: String,
+    device_id: i64,
+    device_name: Option<String>,
+    status: String,
+    detail: String,
+    updated_at: i64,
+}
 
 struct ConnSecret {
     store: String,

@@ -4,6 +4,9 @@
 //! error number such as 9646, slow answers) plus expired (9621) and revoked (9625) tokens.
 //! Tests and the demo run it in-process; tests change its catalog through [`StoreSim`].
 
+// Handlers answer `Response` errors directly; they are built once per refused request.
+#![allow(clippy::result_large_err)]
+
 use super::apple::{Asset, Assignment, ClientConfig, Limits, LookupEntry, MdmInfo, VppUser};
 use super::microsoft::{InventoryEntry, ProductKey};
 use crate::licensing::{Faults, faulty};
