@@ -45,8 +45,15 @@ export default defineConfig({
       timeout: 60_000,
     },
     {
+      // The simulated app stores (Apple at /mdm/v2, Microsoft at /V1), from the same binary.
+      command: `"${bin}" store-simulator --listen 127.0.0.1:${port + 3} --apps 40 --assignments 30`,
+      port: port + 3,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
       // Run from the empty data directory: the binary needs nothing beside it.
-      command: `cd "${dataDir}" && exec "${bin}" serve --listen 127.0.0.1:${port} --database-url sqlite://${dataDir}/e2e.db --licensing-url http://127.0.0.1:${port + 1}`,
+      command: `cd "${dataDir}" && exec "${bin}" serve --listen 127.0.0.1:${port} --database-url sqlite://${dataDir}/e2e.db --licensing-url http://127.0.0.1:${port + 1} --apple-store-url http://127.0.0.1:${port + 3}/mdm/v2 --microsoft-store-url http://127.0.0.1:${port + 3}`,
       url: `http://127.0.0.1:${port}/readyz`,
       reuseExistingServer: false,
       timeout: 60_000,

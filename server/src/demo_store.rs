@@ -71,7 +71,8 @@ pub async fn seed(store: &Arc<Store>) -> anyhow::Result<()> {
             .map_err(err)?;
         wait_for_runs(store).await?;
     }
-    // A paid Apple app with room for the smallest demo group, deployed Required to it.
+    // A paid Apple app with room for the smallest demo group, deployed Required to it; another
+    // made Available to six users, two of whom then get it uninstalled (their licenses free).
     let group: Option<(i64, i64)> = sqlx::query_as(
         "SELECT g.id, COUNT(m.user_id) AS n FROM dir_groups g JOIN dir_group_members m ON m.group_id = g.id \
          GROUP BY g.id HAVING COUNT(m.user_id) BETWEEN 3 AND 40 ORDER BY n, g.id LIMIT 1",
@@ -105,11 +106,7 @@ pub async fn seed(store: &Arc<Store>) -> anyhow::Result<()> {
                 .map_err(err)?;
         }
         if let Some(app) = apps.get(1) {
-            let targets = users
-                .iter()
-                .take(4)
-                .map(|u| ("user".to_string(), *u))
-                .collect();
+            let targets = users.iter().map(|u| ("user".to_string(), *u)).collect();
             store
                 .deploy_tx(
                     &who,
@@ -139,25 +136,14 @@ pub async fn seed(store: &Arc<Store>) -> anyhow::Result<()> {
                 .map_err(err)?;
         }
     }
-    // Installs: most reported installed, one failed, as devices check in.
-    let now = store.clock.now();
-    sqlx::query("UPDATE store_installs SET status = 'installed', detail = '', updated_at = $1 WHERE status = 'pending' AND device_id <> 0")
-        .bind(now)
-        .execute(&store.db.pool)
-        .await?;
-    let first: Option<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT app_id, user_id, device_id FROM store_installs WHERE status = 'installed' ORDER BY app_id, user_id, device_id LIMIT 1",
-    )
-    .fetch_optional(&store.db.pool)
-    .await?;
-    if let Some((a, u, d)) = first {
-        sqlx::query("UPDATE store_installs SET status = 'failed', detail = 'Not enough storage on the device', updated_at = $1 WHERE app_id = $2 AND user_id = $3 AND device_id = $4")
-            .bind(now)
-            .bind(a)
-            .bind(u)
-            .bind(d)
-            .execute(&store.db.pool)
+    // What the deployments decided goes to the (simulated) store: users are invited and, as
+    // the demo store accepts invitations at once, the apps install on their devices.
+    let apple: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM store_connections WHERE store = 'apple'")
+            .fetch_optional(&store.db.pool)
             .await?;
+    if let Some(id) = apple {
+        store.deliver(id).await.map_err(err)?;
     }
     Ok(())
 }

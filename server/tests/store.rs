@@ -977,3 +977,74 @@ impl Drop for KillOnDrop {
 fn _service(s: Arc<Store>) -> StoreService {
     StoreService(s)
 }
+
+#[tokio::test]
+async fn demo_store_links_syncs_deploys_and_delivers_within_the_licenses_owned() {
+    let sim = StoreSim::standard();
+    sim.auto_accept.store(true, Ordering::SeqCst);
+    let (app, sim, store) = store_app(sim).await;
+    licensedesk::demo::seed(&app.services).await.unwrap();
+    licensedesk::demo_store::seed(&store).await.unwrap();
+    let db = &app.db().pool;
+    let connections: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM store_connections")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(connections, 2, "Apple and Microsoft");
+    let (apps, over): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN used > total_count THEN 1 ELSE 0 END), 0) FROM store_apps",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert!(apps > 300, "{apps} apps");
+    assert_eq!(over, 0, "no app over its total");
+    let invariant: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM store_apps a WHERE a.used <> (SELECT COUNT(*) FROM store_licenses l WHERE l.app_id = a.id)",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert_eq!(invariant, 0, "used = holders for every app");
+    let statuses: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, COUNT(*) FROM store_installs GROUP BY status ORDER BY status",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    assert!(
+        statuses.iter().any(|(s, n)| s == "installed" && *n > 0),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().any(|(s, _)| s == "uninstalled"),
+        "{statuses:?}"
+    );
+    let associated: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM store_users WHERE status = 'associated' AND invited = 1",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    assert!(associated > 0, "holders were invited and accepted");
+    // The simulated store now holds the associations the portal delivered.
+    let delivered = sim
+        .assignments
+        .read()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a.client_user_id
+                .as_deref()
+                .is_some_and(|u| u.starts_with("ld-"))
+        })
+        .count();
+    assert!(delivered > 0);
+    // Seeding again changes nothing.
+    licensedesk::demo_store::seed(&store).await.unwrap();
+    let again: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM store_connections")
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert_eq!(again, 2);
+}

@@ -287,7 +287,7 @@ fn ConnectionPanel(
     view! {
         <section class="panel connection" aria-labelledby=labelled>
             <div class="section-head">
-                <h2 id=title_id>{format!("{} — {}", store_label(t, c.store), c.name)}</h2>
+                <h2 id=title_id>{if c.name == store_label(t, c.store) || c.name == c.store.label() { c.name.clone() } else { format!("{} — {}", store_label(t, c.store), c.name) }}</h2>
                 <span class=status_class(c.status)>{status_text(t, c.status)}</span>
             </div>
             <dl class="facts wrap">
@@ -315,7 +315,7 @@ fn ConnectionPanel(
             })}
             {c.last_run.clone().filter(|r| r.result != "running").map(|r| view! {
                 <p class=if r.result == "failed" { "form-error" } else { "muted" }>
-                    {fill(t.st_last_run, format!("{} · {}", format_time(r.started_at), result_label(t, &r.result)))}
+                    {fill(t.st_last_run, format!("{} · {}.", format_time(r.started_at), result_label(t, &r.result)))}
                     " "
                     {if r.result == "failed" { r.error.clone() } else { fill(t.st_run_counts, format!("{} / {} / {}", r.added, r.updated, r.retired)) }}
                     " " <a href="/store/sync-runs">{t.store_sync_runs}</a>
@@ -331,7 +331,7 @@ fn ConnectionPanel(
                         <button type="button" class="secondary" on:click=move |_| { renewing.set(true); apple_open.set(true); }>{t.st_upload_token}</button>
                     })}
                     <button type="button" class="secondary" on:click=move |_| { target.set((id, name.get_value(), auto)); configure_open.set(true); }>{t.st_configure_sync}</button>
-                    <button type="button" class="link danger" on:click=move |_| { target.set((id, name.get_value(), auto)); remove_open.set(true); }>{t.st_remove_connection}</button>
+                    <button type="button" class="link danger small" on:click=move |_| { target.set((id, name.get_value(), auto)); remove_open.set(true); }>{t.st_remove_connection}</button>
                 </div>
             })}
         </section>

@@ -88,6 +88,8 @@ CREATE TABLE store_users (
     user_id        INTEGER NOT NULL REFERENCES dir_users (id),
     client_user_id TEXT NOT NULL,
     status         TEXT NOT NULL CHECK (status IN ('registered', 'associated', 'retired')),
+    -- 1 once the store was asked to create (invite) the user.
+    invited        INTEGER NOT NULL DEFAULT 0 CHECK (invited IN (0, 1)),
     updated_at     INTEGER NOT NULL,
     PRIMARY KEY (connection_id, user_id),
     UNIQUE (connection_id, client_user_id)

@@ -110,6 +110,20 @@ pub(crate) async fn reconcile(
             &app.name, granted, available,
         )));
     }
+    if app.store == "apple" && granted > 0 {
+        // Apple licenses go to program users: new holders get invited (store::deliver).
+        sqlx::query(
+            "INSERT INTO store_users (connection_id, user_id, client_user_id, status, updated_at) \
+             SELECT a.connection_id, l.user_id, 'ld-' || CAST(l.user_id AS TEXT), 'registered', $2 \
+             FROM store_licenses l JOIN store_apps a ON a.id = l.app_id WHERE l.app_id = $1 \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(app_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    }
     update_installs(tx, app_id, &app.store, now).await?;
     Ok(Delta { granted, freed })
 }

@@ -5,8 +5,10 @@
 //! - `simulator`: both stores' APIs from a seeded catalog, with fault injection.
 //! - `sync`: runs with a lease per connection; fetch first, then one transaction.
 //! - `deploy`: deployments and THE license-counting rule (`deploy::reconcile`).
+//! - `deliver`: invites program users and assigns what deployments decided in the store.
 
 pub mod apple;
+pub mod deliver;
 pub mod deploy;
 pub mod http;
 pub mod microsoft;
@@ -784,7 +786,7 @@ struct InstallRow {
     updated_at: i64,
 }
 
-struct ConnSecret {
+pub(crate) struct ConnSecret {
     store: String,
     account_id: String,
     language: String,
@@ -995,7 +997,12 @@ impl StoreBackend for StoreService {
         self.0.targets(q).await
     }
     async fn deploy(&self, actor: &Actor, form: DeployForm) -> Result<DeployOutcome, ApiError> {
-        self.0.deploy_tx(&who_of(actor), form).await
+        let app_id = form.app_id;
+        let out = self.0.deploy_tx(&who_of(actor), form).await?;
+        if out.granted > 0 {
+            self.0.deliver_later(app_id);
+        }
+        Ok(out)
     }
     async fn change_intent(
         &self,

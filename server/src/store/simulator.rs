@@ -115,8 +115,10 @@ impl StoreSim {
         let mut seed = 0x5eed_u64;
         let mut assets = Vec::with_capacity(apps);
         for i in 0..apps {
-            let a = WORDS_A[rng(&mut seed) as usize % WORDS_A.len()];
-            let b = WORDS_B[rng(&mut seed) as usize % WORDS_B.len()];
+            // Every name distinct: the 256 word pairs, then numbered editions.
+            let pairs = WORDS_A.len() * WORDS_B.len();
+            let a = WORDS_A[(i * 7) % WORDS_A.len()];
+            let b = WORDS_B[(i / WORDS_A.len()) % WORDS_B.len()];
             let free = i % 7 == 3;
             let platforms = match rng(&mut seed) % 3 {
                 0 => vec!["iOS".to_string()],
@@ -126,10 +128,10 @@ impl StoreSim {
             assets.push(SimAsset {
                 adam_id: format!("{}", 361_000_000 + i as u64 * 7),
                 pricing_param: "STDQ".into(),
-                name: if i < WORDS_A.len() * WORDS_B.len() {
+                name: if i < pairs {
                     format!("{a} {b}")
                 } else {
-                    format!("{a} {b} {}", i / (WORDS_A.len() * WORDS_B.len()) + 1)
+                    format!("{a} {b} {}", i / pairs + 1)
                 },
                 publisher: PUBLISHERS[rng(&mut seed) as usize % PUBLISHERS.len()].into(),
                 product_type: if i % 25 == 24 { "Book" } else { "App" }.into(),
@@ -171,9 +173,9 @@ impl StoreSim {
                     sku_id: "0016".into(),
                 },
                 title: format!(
-                    "{} {}",
-                    WORDS_A[(i * 5) % WORDS_A.len()],
-                    WORDS_B[(i * 3 + 1) % WORDS_B.len()]
+                    "{} {} for Windows",
+                    WORDS_A[(i * 5 + 3) % WORDS_A.len()],
+                    WORDS_B[(i / WORDS_A.len() + i * 3) % WORDS_B.len()]
                 ),
                 publisher: PUBLISHERS[i % PUBLISHERS.len()].into(),
                 license_type: if i % 6 == 5 { "offline" } else { "online" }.into(),

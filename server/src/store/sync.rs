@@ -562,21 +562,9 @@ impl Store {
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
         }
-        for (client_user_id, status) in &f.users {
-            let status = match status.as_str() {
-                "Associated" => "associated",
-                "Retired" => "retired",
-                _ => "registered",
-            };
-            sqlx::query("UPDATE store_users SET status = $1, updated_at = $2 WHERE connection_id = $3 AND client_user_id = $4 AND status <> $1")
-                .bind(status)
-                .bind(now)
-                .bind(connection_id)
-                .bind(client_user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
+        self.record_user_statuses(&mut tx, connection_id, &f.users, now)
+            .await
+            .map_err(db_err)?;
         let (location, country) = f.location.clone().unwrap_or_default();
         sqlx::query(
             "UPDATE store_connections SET last_synced_at = $1, location_name = CASE WHEN $2 = '' THEN location_name ELSE $2 END, \

@@ -544,21 +544,25 @@ fn single_binary_smoke(bin: &Path) -> Result<()> {
     result
 }
 
-/// The directory benchmark (release build) on SQLite, then on PostgreSQL when it is reachable.
+/// The directory and store benchmarks (release build) on SQLite, then on PostgreSQL when it is
+/// reachable.
 fn bench() -> Result<()> {
     let run = |extra: &[&str]| {
-        sh(cargo()
-            .args([
-                "run",
-                "--locked",
-                "--release",
-                "-p",
-                "licensedesk",
-                "--example",
-                "bench",
-                "--",
-            ])
-            .args(extra))
+        for example in ["bench", "store_bench"] {
+            sh(cargo()
+                .args([
+                    "run",
+                    "--locked",
+                    "--release",
+                    "-p",
+                    "licensedesk",
+                    "--example",
+                    example,
+                    "--",
+                ])
+                .args(extra))?;
+        }
+        Ok::<(), anyhow::Error>(())
     };
     run(&[])?;
     if ensure_postgres().is_ok() {

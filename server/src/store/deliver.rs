@@ -1,0 +1,229 @@
+//! Delivery: tells the store what the deployments decided (SPEC S-5, S-7). Runs after every
+//! successful sync and, in the background, after every deployment change; a failure leaves the
+//! installs pending and the next run tries again.
+//!
+//! Apple: holders become program users (`POST /users/create`, which sends the invitation); once
+//! a user has accepted (`Associated`), the asset is associated with them
+//! (`POST /assets/associate`, batched within the service-config limits) and their device
+//! installs turn `installed`; error 9709 turns them `failed` with the reason. Microsoft: one
+//! seat per holder (`POST …/Seats/{user}`); an offline-licensed app (409) fails the install.
+
+use super::Store;
+use super::http::StoreError;
+use crate::services::internal;
+use app::domain::ApiError;
+use sqlx::AssertSqlSafe;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub invited: usize,
+    pub installed: u64,
+    pub failed: u64,
+}
+
+fn unavailable(e: StoreError) -> ApiError {
+    ApiError::Unavailable(e.to_string())
+}
+
+impl Store {
+    /// Records the store's program-user statuses (`Registered`, `Associated`, `Retired`).
+    pub(crate) async fn record_user_statuses(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        connection_id: i64,
+        users: &[(String, String)],
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        for (client_user_id, status) in users {
+            let status = match status.as_str() {
+                "Associated" => "associated",
+                "Retired" => "retired",
+                _ => "registered",
+            };
+            sqlx::query(
+                "UPDATE store_users SET status = $1, invited = 1, updated_at = $2 \
+                 WHERE connection_id = $3 AND client_user_id = $4 AND status <> $1",
+            )
+            .bind(status)
+            .bind(now)
+            .bind(connection_id)
+            .bind(client_user_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn deliver(&self, connection_id: i64) -> Result<Delivered, ApiError> {
+        let conn = self.connection_secret(connection_id).await?;
+        if conn.store == "apple" {
+            self.deliver_apple(connection_id, &conn.secret).await
+        } else {
+            self.deliver_microsoft(connection_id, &conn).await
+        }
+    }
+
+    async fn deliver_apple(&self, connection_id: i64, token: &str) -> Result<Delivered, ApiError> {
+        let client = self.apple_client(token)?;
+        let limits = client.service_config().await.map_err(unavailable)?.limits;
+        let mut out = Delivered::default();
+        let to_invite: Vec<String> = sqlx::query_scalar(
+            "SELECT client_user_id FROM store_users WHERE connection_id = $1 AND invited = 0 ORDER BY client_user_id",
+        )
+        .bind(connection_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        if !to_invite.is_empty() {
+            client
+                .create_users(&limits, &to_invite)
+                .await
+                .map_err(unavailable)?;
+            for chunk in to_invite.chunks(500) {
+                let list = (0..chunk.len())
+                    .map(|i| format!("${}", i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut q = sqlx::query(AssertSqlSafe(format!(
+                    "UPDATE store_users SET invited = 1 WHERE connection_id = $1 AND client_user_id IN ({list})"
+                )))
+                .bind(connection_id);
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.execute(&self.db.pool).await.map_err(internal)?;
+            }
+            out.invited = to_invite.len();
+            // Some users accept at once (managed accounts): read the statuses back.
+            let users = client.users(&|_, _| {}).await.map_err(unavailable)?;
+            let users: Vec<(String, String)> = users
+                .into_iter()
+                .map(|u| (u.client_user_id, u.status))
+                .collect();
+            let mut c = self.db.pool.acquire().await.map_err(internal)?;
+            self.record_user_statuses(&mut c, connection_id, &users, self.clock.now())
+                .await
+                .map_err(internal)?;
+        }
+        let pending: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT DISTINCT a.id, a.product_id, a.sku, su.client_user_id FROM store_installs i \
+             JOIN store_apps a ON a.id = i.app_id \
+             JOIN store_users su ON su.connection_id = a.connection_id AND su.user_id = i.user_id \
+             WHERE a.connection_id = $1 AND i.status = 'pending' AND i.device_id <> 0 AND su.status = 'associated' \
+             ORDER BY a.id, su.client_user_id",
+        )
+        .bind(connection_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        let mut by_app: BTreeMap<(i64, String, String), Vec<String>> = BTreeMap::new();
+        for (app_id, adam, pricing, user) in pending {
+            by_app
+                .entry((app_id, adam, pricing))
+                .or_default()
+                .push(user);
+        }
+        for ((app_id, adam, pricing), users) in by_app {
+            let (status, detail) = match client.associate(&limits, &adam, &pricing, &users, false).await {
+                Ok(_) => ("installed", String::new()),
+                Err(StoreError::NotEnoughLicenses(_)) => (
+                    "failed",
+                    "The store has no license left for this app (error 9709). Sync to see the store's counts, or buy more.".to_string(),
+                ),
+                Err(e) => return Err(unavailable(e)),
+            };
+            let done = sqlx::query(
+                "UPDATE store_installs SET status = $1, detail = $2, updated_at = $3 \
+                 WHERE app_id = $4 AND status = 'pending' AND device_id <> 0 \
+                 AND user_id IN (SELECT user_id FROM store_users WHERE connection_id = $5 AND status = 'associated')",
+            )
+            .bind(status)
+            .bind(&detail)
+            .bind(self.clock.now())
+            .bind(app_id)
+            .bind(connection_id)
+            .execute(&self.db.pool)
+            .await
+            .map_err(internal)?
+            .rows_affected();
+            if status == "installed" {
+                out.installed += done;
+            } else {
+                out.failed += done;
+            }
+        }
+        Ok(out)
+    }
+
+    async fn deliver_microsoft(
+        &self,
+        connection_id: i64,
+        conn: &super::ConnSecret,
+    ) -> Result<Delivered, ApiError> {
+        let client = self.microsoft_client(conn)?;
+        let pending: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
+            "SELECT DISTINCT a.id, a.product_id, a.sku, u.id, u.sign_in_name FROM store_installs i \
+             JOIN store_apps a ON a.id = i.app_id JOIN dir_users u ON u.id = i.user_id \
+             WHERE a.connection_id = $1 AND i.status = 'pending' AND i.device_id <> 0 ORDER BY a.id, u.id",
+        )
+        .bind(connection_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        let mut out = Delivered::default();
+        for (app_id, product, sku, user_id, sign_in) in pending {
+            let key = super::microsoft::ProductKey {
+                product_id: product,
+                sku_id: sku,
+            };
+            let (status, detail) = match client.seat(&key, &sign_in, false).await {
+                Ok(()) => ("installed", String::new()),
+                Err(StoreError::Refused {
+                    number: 409,
+                    message,
+                }) => ("failed", format!("The store refused the seat: {message}")),
+                Err(e) => return Err(unavailable(e)),
+            };
+            let done = sqlx::query(
+                "UPDATE store_installs SET status = $1, detail = $2, updated_at = $3 \
+                 WHERE app_id = $4 AND user_id = $5 AND status = 'pending' AND device_id <> 0",
+            )
+            .bind(status)
+            .bind(&detail)
+            .bind(self.clock.now())
+            .bind(app_id)
+            .bind(user_id)
+            .execute(&self.db.pool)
+            .await
+            .map_err(internal)?
+            .rows_affected();
+            if status == "installed" {
+                out.installed += done;
+            } else {
+                out.failed += done;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Delivers in the background (after a deployment change); failures are logged and retried
+    /// by the next sync.
+    pub(crate) fn deliver_later(self: &std::sync::Arc<Self>, app_id: i64) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let conn: Result<Option<i64>, _> = sqlx::query_scalar(
+                "SELECT a.connection_id FROM store_apps a JOIN store_connections c ON c.id = a.connection_id \
+                 WHERE a.id = $1 AND c.removed_at IS NULL",
+            )
+            .bind(app_id)
+            .fetch_optional(&store.db.pool)
+            .await;
+            if let Ok(Some(id)) = conn
+                && let Err(e) = store.deliver(id).await
+            {
+                tracing::warn!(connection_id = id, error = %e, "delivering deployments to the store failed; the next sync retries");
+            }
+        });
+    }
+}
