@@ -208,6 +208,7 @@ pub struct SyncRunView {
 
 /// Link an Apple location token (the `.vpptoken` file's text) or renew the linked one.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)] // an unticked checkbox sends nothing
 pub struct AppleLinkForm {
     pub name: String,
     pub apple_id: String,
@@ -217,6 +218,7 @@ pub struct AppleLinkForm {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MicrosoftLinkForm {
     pub tenant_id: String,
     pub client_id: String,

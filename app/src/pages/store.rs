@@ -530,13 +530,10 @@ pub fn AppPage() -> impl IntoView {
     let deploy_action = ServerAction::<Deploy>::new();
     let change = ServerAction::<ChangeIntent>::new();
     let remove = ServerAction::<RemoveDeployment>::new();
-    let versions = move || {
-        (
-            deploy_action.version().get(),
-            change.version().get(),
-            remove.version().get(),
-        )
-    };
+    // Reload after a change that succeeded only: a refusal must leave the Deploy panel (its
+    // picked targets and the message with the ways out) as it is.
+    let changed = RwSignal::new(0_u32);
+    let versions = move || changed.get();
     let detail = Resource::new(move || (id(), versions()), |(id, _)| get_app(id));
     let install_status = RwSignal::new(String::new());
     let install_q = RwSignal::new(String::new());
@@ -547,11 +544,13 @@ pub fn AppPage() -> impl IntoView {
     let toasts = use_toasts();
     Effect::new(move |_| {
         if let Some(Ok(o)) = deploy_action.value().get() {
+            changed.update(|n| *n += 1);
             toasts.push(fill(t.st_toast_deployed, o.granted));
         }
     });
     Effect::new(move |_| {
         if let Some(Ok(o)) = change.value().get() {
+            changed.update(|n| *n += 1);
             toasts.push(fill(
                 t.st_toast_changed,
                 format!("{} / {}", o.granted, o.freed),
@@ -560,6 +559,7 @@ pub fn AppPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(Ok(o)) = remove.value().get() {
+            changed.update(|n| *n += 1);
             toasts.push(fill(t.st_toast_removed_deployment, o.freed));
         }
     });
