@@ -1048,3 +1048,82 @@ async fn demo_store_links_syncs_deploys_and_delivers_within_the_licenses_owned()
         .unwrap();
     assert_eq!(again, 2);
 }
+
+#[tokio::test]
+async fn delivery_invites_assigns_and_reclaims_in_the_store() {
+    let sim = StoreSim::seeded(20, 0);
+    sim.auto_accept.store(true, Ordering::SeqCst);
+    let (app, sim, store) = store_app(sim).await;
+    let grace = app.setup().await;
+    let app_id = linked_app_with(&app, &grace, 10).await;
+    let adam: String = sqlx::query_scalar("SELECT product_id FROM store_apps WHERE id = $1")
+        .bind(app_id)
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    let people = users(&app, "Medic", 3).await;
+    for (i, p) in people.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO dir_devices (name, name_key, platform, primary_user_id, created_at, updated_at) VALUES ($1, $2, 'ios', $3, 0, 0)",
+        )
+        .bind(format!("IPHONE-{i}"))
+        .bind(format!("iphone-{i}"))
+        .bind(p)
+        .execute(&app.db().pool)
+        .await
+        .unwrap();
+    }
+    let team = group(&app, "Medics", &people).await;
+    let (code, _) = deploy(&grace, app_id, "required", &format!("group:{team}")).await;
+    assert_eq!(code, StatusCode::OK);
+    let conn: i64 = sqlx::query_scalar("SELECT id FROM store_connections")
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    // Delivery also runs in the background after the deployment; either way the end state is
+    // the same, so run it here too and look at the result.
+    store.deliver(conn).await.unwrap();
+    settle(|| sim.assigned_count(&adam) == 3).await;
+    assert_eq!(sim.assigned_count(&adam), 3, "associated in the store");
+    assert_eq!(
+        sim.users.lock().unwrap().len(),
+        3,
+        "invited as program users"
+    );
+    let (_, installs) = grace
+        .call_json(
+            "store_installs",
+            &[("app_id", &app_id.to_string()), ("status", "installed")],
+        )
+        .await;
+    assert_eq!(installs.as_array().unwrap().len(), 3);
+    let (_, detail) = grace
+        .call_json("store_app", &[("id", &app_id.to_string())])
+        .await;
+    assert_eq!(detail["holders"][0]["invitation"], "associated");
+    // Uninstall: the portal frees at once, the store gets the licenses back on delivery.
+    let dep = detail["deployments"][0]["id"].as_i64().unwrap().to_string();
+    let (code, _) = grace
+        .call_json(
+            "store_change_intent",
+            &[("deployment_id", &dep), ("intent", "uninstall")],
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    store.deliver(conn).await.unwrap();
+    settle(|| sim.assigned_count(&adam) == 0).await;
+    assert_eq!(sim.assigned_count(&adam), 0, "reclaimed in the store");
+    assert_eq!(used(&app, app_id).await, (0, 0));
+    // Nothing left to do: another delivery changes nothing.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(store.deliver(conn).await.unwrap(), Default::default());
+}
+
+async fn settle(done: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Delivered {
     pub invited: usize,
+    /// Store assignments (Apple) or seats (Microsoft) taken back.
+    pub reclaimed: usize,
     pub installed: u64,
     pub failed: u64,
 }
@@ -106,6 +108,43 @@ impl Store {
                 .await
                 .map_err(internal)?;
         }
+        // Reclaim: store assignments of our program users who no longer hold the license here
+        // (Uninstall, removed deployments, left the group) go back to the store's pool.
+        let stale: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT s.product_id, s.sku, s.client_user_id FROM store_assignments s \
+             JOIN store_users su ON su.connection_id = s.connection_id AND su.client_user_id = s.client_user_id \
+             JOIN store_apps a ON a.connection_id = s.connection_id AND a.product_id = s.product_id AND a.sku = s.sku \
+             WHERE s.connection_id = $1 AND NOT EXISTS \
+               (SELECT 1 FROM store_licenses l WHERE l.app_id = a.id AND l.user_id = su.user_id) \
+             ORDER BY s.product_id, s.sku, s.client_user_id",
+        )
+        .bind(connection_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        let mut reclaim: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for (adam, pricing, user) in stale {
+            reclaim.entry((adam, pricing)).or_default().push(user);
+        }
+        for ((adam, pricing), users) in reclaim {
+            client
+                .associate(&limits, &adam, &pricing, &users, true)
+                .await
+                .map_err(unavailable)?;
+            for user in &users {
+                sqlx::query(
+                    "DELETE FROM store_assignments WHERE connection_id = $1 AND product_id = $2 AND sku = $3 AND client_user_id = $4",
+                )
+                .bind(connection_id)
+                .bind(&adam)
+                .bind(&pricing)
+                .bind(user)
+                .execute(&self.db.pool)
+                .await
+                .map_err(internal)?;
+            }
+            out.reclaimed += users.len();
+        }
         let pending: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT DISTINCT a.id, a.product_id, a.sku, su.client_user_id FROM store_installs i \
              JOIN store_apps a ON a.id = i.app_id \
@@ -126,7 +165,23 @@ impl Store {
         }
         for ((app_id, adam, pricing), users) in by_app {
             let (status, detail) = match client.associate(&limits, &adam, &pricing, &users, false).await {
-                Ok(_) => ("installed", String::new()),
+                Ok(_) => {
+                    for user in &users {
+                        sqlx::query(
+                            "INSERT INTO store_assignments (connection_id, product_id, sku, client_user_id, serial_number) \
+                             SELECT $1, $2, $3, $4, '' WHERE NOT EXISTS (SELECT 1 FROM store_assignments \
+                             WHERE connection_id = $1 AND product_id = $2 AND sku = $3 AND client_user_id = $4)",
+                        )
+                        .bind(connection_id)
+                        .bind(&adam)
+                        .bind(&pricing)
+                        .bind(user)
+                        .execute(&self.db.pool)
+                        .await
+                        .map_err(internal)?;
+                    }
+                    ("installed", String::new())
+                }
                 Err(StoreError::NotEnoughLicenses(_)) => (
                     "failed",
                     "The store has no license left for this app (error 9709). Sync to see the store's counts, or buy more.".to_string(),
@@ -172,6 +227,35 @@ impl Store {
         .await
         .map_err(internal)?;
         let mut out = Delivered::default();
+        // Reclaim the seats of users who lost the license: uninstalled rows not reclaimed yet
+        // (`update_installs` clears the detail when it uninstalls; taking back a seat nobody
+        // holds is harmless).
+        let stale: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
+            "SELECT DISTINCT a.id, a.product_id, a.sku, u.id, u.sign_in_name FROM store_installs i \
+             JOIN store_apps a ON a.id = i.app_id JOIN dir_users u ON u.id = i.user_id \
+             WHERE a.connection_id = $1 AND i.status = 'uninstalled' AND i.detail = '' ORDER BY a.id, u.id",
+        )
+        .bind(connection_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        for (app_id, product, sku, user_id, sign_in) in stale {
+            let key = super::microsoft::ProductKey {
+                product_id: product,
+                sku_id: sku,
+            };
+            client
+                .seat(&key, &sign_in, true)
+                .await
+                .map_err(unavailable)?;
+            sqlx::query("UPDATE store_installs SET detail = 'Seat reclaimed in the store' WHERE app_id = $1 AND user_id = $2 AND status = 'uninstalled'")
+                .bind(app_id)
+                .bind(user_id)
+                .execute(&self.db.pool)
+                .await
+                .map_err(internal)?;
+            out.reclaimed += 1;
+        }
         for (app_id, product, sku, user_id, sign_in) in pending {
             let key = super::microsoft::ProductKey {
                 product_id: product,

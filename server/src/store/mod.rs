@@ -999,7 +999,7 @@ impl StoreBackend for StoreService {
     async fn deploy(&self, actor: &Actor, form: DeployForm) -> Result<DeployOutcome, ApiError> {
         let app_id = form.app_id;
         let out = self.0.deploy_tx(&who_of(actor), form).await?;
-        if out.granted > 0 {
+        if out.granted > 0 || out.freed > 0 {
             self.0.deliver_later(app_id);
         }
         Ok(out)
@@ -1010,17 +1010,40 @@ impl StoreBackend for StoreService {
         deployment_id: i64,
         intent: String,
     ) -> Result<DeployOutcome, ApiError> {
-        self.0
+        let app_id: Option<i64> =
+            sqlx::query_scalar("SELECT app_id FROM store_deployments WHERE id = $1")
+                .bind(deployment_id)
+                .fetch_optional(&self.0.db.pool)
+                .await
+                .map_err(internal)?;
+        let out = self
+            .0
             .change_intent_tx(&who_of(actor), deployment_id, intent)
-            .await
+            .await?;
+        if let Some(app_id) = app_id {
+            // Freed licenses are reclaimed in the store, new holders invited and assigned.
+            self.0.deliver_later(app_id);
+        }
+        Ok(out)
     }
     async fn remove_deployment(
         &self,
         actor: &Actor,
         deployment_id: i64,
     ) -> Result<DeployOutcome, ApiError> {
-        self.0
+        let app_id: Option<i64> =
+            sqlx::query_scalar("SELECT app_id FROM store_deployments WHERE id = $1")
+                .bind(deployment_id)
+                .fetch_optional(&self.0.db.pool)
+                .await
+                .map_err(internal)?;
+        let out = self
+            .0
             .remove_deployment_tx(&who_of(actor), deployment_id)
-            .await
+            .await?;
+        if let Some(app_id) = app_id {
+            self.0.deliver_later(app_id);
+        }
+        Ok(out)
     }
 }
