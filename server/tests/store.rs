@@ -1127,3 +1127,42 @@ async fn settle(done: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn automatic_sync_runs_twice_a_day_unless_turned_off() {
+    let (app, _sim, store) = store_app(StoreSim::seeded(10, 0)).await;
+    let grace = app.setup().await;
+    assert_eq!(link(&grace, &token(ORG), true).await.0, StatusCode::OK);
+    wait_idle(&app).await;
+    let conn: i64 = sqlx::query_scalar("SELECT id FROM store_connections")
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.sync_interval_secs,
+        12 * 3600,
+        "twice a day by default"
+    );
+    assert_eq!(store.run_due().await.unwrap(), 0, "just synced");
+    app.clock.advance(12 * 3600 + 1);
+    assert_eq!(store.run_due().await.unwrap(), 1, "due after twelve hours");
+    assert_eq!(store.run_due().await.unwrap(), 0);
+    let trigger: String =
+        sqlx::query_scalar("SELECT trigger FROM store_sync_runs ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db().pool)
+            .await
+            .unwrap();
+    assert_eq!(trigger, "schedule");
+    // Configure sync: automatic off.
+    let grace = app.client();
+    grace.sign_in("grace", PASSWORD).await;
+    let (code, _) = grace
+        .call_json(
+            "store_configure_sync",
+            &[("connection_id", &conn.to_string()), ("auto_sync", "false")],
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK);
+    app.clock.advance(24 * 3600);
+    assert_eq!(store.run_due().await.unwrap(), 0, "automatic sync is off");
+}
