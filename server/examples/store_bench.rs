@@ -64,6 +64,13 @@ async fn main() -> anyhow::Result<()> {
     let attempts = num("--attempts", 10_000);
     let licenses = num("--licenses", 1_000) as i64;
     let in_flight = num("--in-flight", 500);
+    // The sync logs how long it fetched and applied.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LICENSEDESK_LOG")
+                .unwrap_or_else(|_| "warn,licensedesk::store::sync=info".into()),
+        )
+        .init();
     let (url, backend) = database_url().await;
     println!("== Store benchmark on {backend} ==");
     let db =
@@ -78,12 +85,17 @@ async fn main() -> anyhow::Result<()> {
         clock: Arc::new(SystemClock),
         sessions: SessionConfig::default(),
     });
-    let mut store = Store::new(
-        db.clone(),
-        services.clock.clone(),
-        licensedesk::secrets::SecretBox::new(licensedesk::secrets::SecretBox::generate_key()),
-    );
-    store.apple_url = StoreSim::apple_url(&sim_base);
+    let key = licensedesk::secrets::SecretBox::generate_key();
+    let make_store = || {
+        let mut store = Store::new(
+            db.clone(),
+            services.clock.clone(),
+            licensedesk::secrets::SecretBox::new(key),
+        );
+        store.apple_url = StoreSim::apple_url(&sim_base);
+        store
+    };
+    let store = make_store();
     let who = Who {
         actor_name: Some("bench".into()),
         ..Default::default()
@@ -206,11 +218,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The server's store service shares the key, so deliveries after the grants reach the
+    // simulated store as they would in production.
     let state = AppState::new(
         services.clone(),
         Assets::new(Source::Dir(std::env::temp_dir().join("ld-none"))),
         false,
-    );
+    )
+    .with_store(make_store());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {

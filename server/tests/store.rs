@@ -1166,3 +1166,31 @@ async fn automatic_sync_runs_twice_a_day_unless_turned_off() {
     app.clock.advance(24 * 3600);
     assert_eq!(store.run_due().await.unwrap(), 0, "automatic sync is off");
 }
+
+#[tokio::test]
+async fn sync_now_while_a_run_is_going_is_refused_in_the_same_process_too() {
+    let (app, sim, _store) = store_app(StoreSim::seeded(10, 0)).await;
+    let grace = app.setup().await;
+    let (_, id) = link(&grace, &token(ORG), true).await;
+    wait_idle(&app).await;
+    let form = [("connection_id", id.to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    sim.faults.delay_ms.store(300, Ordering::SeqCst);
+    let (first, _) = grace.call_json("store_sync_now", &form).await;
+    let (second, body) = grace.call_json("store_sync_now", &form).await;
+    assert_eq!(
+        (first, second),
+        (StatusCode::OK, StatusCode::CONFLICT),
+        "{body}"
+    );
+    assert!(body.to_string().contains("already running"));
+    // The connection page shows the run going, with its progress.
+    let (_, list) = grace.call_json("store_connections", &[]).await;
+    assert_eq!(list[0]["running"]["result"], "running", "{list}");
+    sim.faults.delay_ms.store(0, Ordering::SeqCst);
+    wait_idle(&app).await;
+    // Finished runs hold no lease: the next Sync now starts at once.
+    let (code, _) = grace.call_json("store_sync_now", &form).await;
+    assert_eq!(code, StatusCode::OK);
+    wait_idle(&app).await;
+}

@@ -292,7 +292,9 @@ impl Store {
     }
 
     /// Delivers in the background (after a deployment change); failures are logged and retried
-    /// by the next sync.
+    /// by the next sync. At most one delivery per connection runs in this process: a request
+    /// that arrives while one runs makes it run once more afterwards, so a burst of deployments
+    /// costs two deliveries, not one per deployment.
     pub(crate) fn deliver_later(self: &std::sync::Arc<Self>, app_id: i64) {
         let store = self.clone();
         tokio::spawn(async move {
@@ -303,10 +305,27 @@ impl Store {
             .bind(app_id)
             .fetch_optional(&store.db.pool)
             .await;
-            if let Ok(Some(id)) = conn
-                && let Err(e) = store.deliver(id).await
+            let Ok(Some(id)) = conn else { return };
             {
-                tracing::warn!(connection_id = id, error = %e, "delivering deployments to the store failed; the next sync retries");
+                let mut running = store.delivering.lock().unwrap();
+                if let Some(again) = running.get_mut(&id) {
+                    *again = true;
+                    return;
+                }
+                running.insert(id, false);
+            }
+            loop {
+                if let Err(e) = store.deliver(id).await {
+                    tracing::warn!(connection_id = id, error = %e, "delivering deployments to the store failed; the next sync retries");
+                }
+                let mut running = store.delivering.lock().unwrap();
+                match running.get_mut(&id) {
+                    Some(again) if *again => *again = false,
+                    _ => {
+                        running.remove(&id);
+                        break;
+                    }
+                }
             }
         });
     }

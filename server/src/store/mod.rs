@@ -50,6 +50,8 @@ pub struct Store {
     pub sync_interval_secs: i64,
     /// The installation identity sent as `mdmInfo` when claiming a token.
     pub installation_id: String,
+    /// Connections with a background delivery running (value: run again when it ends).
+    delivering: std::sync::Mutex<std::collections::HashMap<i64, bool>>,
 }
 
 impl Store {
@@ -64,6 +66,7 @@ impl Store {
             http: Http::new(Duration::from_secs(30)),
             owner: format!("{:016x}", rand::random::<u64>()),
             sync_interval_secs: 12 * 3600,
+            delivering: Default::default(),
         }
     }
 

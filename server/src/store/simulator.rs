@@ -347,16 +347,27 @@ struct PageQuery {
 }
 
 fn page_of<T: serde::Serialize>(key: &str, items: &[T], index: usize, size: usize) -> Response {
-    let total_pages = items.len().div_ceil(size).max(1);
     let start = (index * size).min(items.len());
     let end = (start + size).min(items.len());
+    page_body(key, &items[start..end], index, items.len(), size)
+}
+
+/// One page of `total` items (`page` holds this page's items only).
+fn page_body<T: serde::Serialize>(
+    key: &str,
+    page: &[T],
+    index: usize,
+    total: usize,
+    size: usize,
+) -> Response {
+    let total_pages = total.div_ceil(size).max(1);
     let mut body = serde_json::json!({
         "currentPageIndex": index,
         "totalPages": total_pages,
-        "size": end - start,
+        "size": page.len(),
         "versionId": "v1",
     });
-    body[key] = serde_json::to_value(&items[start..end]).unwrap_or_default();
+    body[key] = serde_json::to_value(page).unwrap_or_default();
     if index + 1 < total_pages {
         body["nextPageIndex"] = (index + 1).into();
     }
@@ -374,17 +385,24 @@ async fn assets(
     if let Err(r) = authenticate(&sim, &headers) {
         return r;
     }
-    let mut assigned: HashMap<String, i64> = HashMap::new();
-    for a in sim.assignments.read().unwrap().iter() {
-        *assigned.entry(a.adam_id.clone()).or_default() += 1;
+    // Only this page is built: its assets, and their assignment counts from one scan.
+    let all = sim.assets.read().unwrap();
+    let size = sim.page_size;
+    let start = (q.page_index * size).min(all.len());
+    let end = (start + size).min(all.len());
+    let page = &all[start..end];
+    let ids: std::collections::HashSet<&str> = page.iter().map(|a| a.adam_id.as_str()).collect();
+    let mut assigned: HashMap<&str, i64> = HashMap::new();
+    let assignments = sim.assignments.read().unwrap();
+    for a in assignments.iter() {
+        if let Some(id) = ids.get(a.adam_id.as_str()) {
+            *assigned.entry(id).or_default() += 1;
+        }
     }
-    let list: Vec<Asset> = sim
-        .assets
-        .read()
-        .unwrap()
+    let list: Vec<Asset> = page
         .iter()
         .map(|a| {
-            let used = assigned.get(&a.adam_id).copied().unwrap_or(0);
+            let used = assigned.get(a.adam_id.as_str()).copied().unwrap_or(0);
             Asset {
                 adam_id: a.adam_id.clone(),
                 pricing_param: a.pricing_param.clone(),
@@ -399,7 +417,7 @@ async fn assets(
             }
         })
         .collect();
-    page_of("assets", &list, q.page_index, sim.page_size)
+    page_body("assets", &list, q.page_index, all.len(), size)
 }
 
 async fn assignments(

@@ -101,7 +101,7 @@ impl Store {
         let now = self.clock.now();
         let done = sqlx::query(
             "UPDATE store_connections SET lease_owner = $1, lease_until = $2 \
-             WHERE id = $3 AND removed_at IS NULL AND (lease_until IS NULL OR lease_until < $4 OR lease_owner = $1)",
+             WHERE id = $3 AND removed_at IS NULL AND (lease_until IS NULL OR lease_until < $4)",
         )
         .bind(&self.owner)
         .bind(now + LEASE_SECS)
@@ -212,17 +212,35 @@ impl Store {
                 }
             })
         };
+        let started = std::time::Instant::now();
         let fetched = self.fetch(connection_id, progress.clone()).await;
         ticker.abort();
+        let fetch_ms = started.elapsed().as_millis();
         let result = match fetched {
             Ok(f) => self.apply(connection_id, run_id, f, &who).await,
             Err(e) => Err(e),
         };
-        let outcome = match result {
-            Ok(counts) => RunOutcome {
-                run_id,
-                result: Ok(counts),
-            },
+        tracing::info!(
+            connection_id,
+            run_id,
+            fetch_ms,
+            apply_ms = started.elapsed().as_millis() - fetch_ms,
+            ok = result.is_ok(),
+            "store sync finished"
+        );
+        match result {
+            Ok(counts) => {
+                // What deployments decided and the store does not know yet (invitations,
+                // associations, reclaims, seats). Outside the lease: a failure here leaves
+                // installs pending for the next run.
+                if let Err(e) = self.deliver(connection_id).await {
+                    tracing::warn!(connection_id, error = %e, "delivering to the store failed");
+                }
+                RunOutcome {
+                    run_id,
+                    result: Ok(counts),
+                }
+            }
             Err(failure) => {
                 let now = self.clock.now();
                 let _ = sqlx::query(
@@ -240,15 +258,14 @@ impl Store {
                         .execute(&self.db.pool)
                         .await;
                 }
+                self.release_lease(connection_id).await;
                 tracing::warn!(connection_id, run_id, error = %failure.message, "store sync failed");
                 RunOutcome {
                     run_id,
                     result: Err(failure.message),
                 }
             }
-        };
-        self.release_lease(connection_id).await;
-        outcome
+        }
     }
 
     /// Begins and executes a run, waiting for its end (the scheduler and the tests).
@@ -574,6 +591,16 @@ impl Store {
         .bind(&location)
         .bind(&country)
         .bind(connection_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        // The run ends here: its record and the lease's release commit with the data, so a run
+        // shown as finished never still holds the lease.
+        sqlx::query(
+            "UPDATE store_connections SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(connection_id)
+        .bind(&self.owner)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
