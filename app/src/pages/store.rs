@@ -51,6 +51,15 @@ fn store_label(t: &'static Texts, s: Store) -> &'static str {
     }
 }
 
+/// "Store — connection name", or only the store when the connection is named after it.
+fn connection_title(t: &'static Texts, store: Store, name: &str) -> String {
+    if name == store_label(t, store) || name == store.label() {
+        name.to_string()
+    } else {
+        format!("{} — {name}", store_label(t, store))
+    }
+}
+
 fn intent_label(t: &'static Texts, i: Intent) -> &'static str {
     match i {
         Intent::Required => t.st_required,
@@ -287,7 +296,7 @@ fn ConnectionPanel(
     view! {
         <section class="panel connection" aria-labelledby=labelled>
             <div class="section-head">
-                <h2 id=title_id>{if c.name == store_label(t, c.store) || c.name == c.store.label() { c.name.clone() } else { format!("{} — {}", store_label(t, c.store), c.name) }}</h2>
+                <h2 id=title_id>{connection_title(t, c.store, &c.name)}</h2>
                 <span class=status_class(c.status)>{status_text(t, c.status)}</span>
             </div>
             <dl class="facts wrap">
@@ -596,7 +605,7 @@ pub fn AppPage() -> impl IntoView {
                             <dl class="facts wrap">
                                 <div><dt>{t.st_publisher}</dt><dd>{a.publisher.clone()}</dd></div>
                                 <div><dt>{t.st_platform}</dt><dd>{a.platform.clone()}</dd></div>
-                                <div><dt>{t.st_store}</dt><dd>{format!("{} — {}", store_label(t, a.store), d.connection_name)}</dd></div>
+                                <div><dt>{t.st_store}</dt><dd>{connection_title(t, a.store, &d.connection_name)}</dd></div>
                                 <div><dt>{t.st_total}</dt><dd>{count_text(t, a.total)}</dd></div>
                                 <div><dt>{t.st_used}</dt><dd>{a.used}</dd></div>
                                 <div><dt>{t.st_available}</dt><dd>{if a.unlimited() { t.st_unlimited.to_string() } else { a.available().to_string() }}</dd></div>
@@ -827,7 +836,7 @@ pub fn SyncRunsPage() -> impl IntoView {
                                 row_count=Signal::stored(count) empty=t.st_no_runs>
                                 {move || items.get_value().into_iter().map(|r| view! {
                                     <tr>
-                                        <td>{format!("{} — {}", store_label(t, r.store), r.connection_name)}</td>
+                                        <td>{connection_title(t, r.store, &r.connection_name)}</td>
                                         <td>{format_time(r.started_at)}</td>
                                         <td>{r.finished_at.map(format_time).unwrap_or_else(|| "—".into())}</td>
                                         <td>{format!("{} ({})", match r.trigger.as_str() { "schedule" => t.st_trigger_schedule, "link" => t.st_trigger_link, _ => t.st_trigger_manual }, r.started_by)}</td>

@@ -143,7 +143,7 @@ async fn update_installs(tx: &mut Tx, app_id: i64, store: &str, now: i64) -> Res
     };
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO store_installs (app_id, user_id, device_id, status, detail, updated_at) \
-         SELECT l.app_id, l.user_id, COALESCE(v.id, 0), 'pending', $2, $3 \
+         SELECT l.app_id, l.user_id, COALESCE(v.id, 0), 'pending', CASE WHEN v.id IS NULL THEN $4 ELSE $2 END, $3 \
          FROM store_licenses l LEFT JOIN dir_devices v \
            ON v.primary_user_id = l.user_id AND v.platform IN {platforms} \
          WHERE l.app_id = $1 \
@@ -154,6 +154,7 @@ async fn update_installs(tx: &mut Tx, app_id: i64, store: &str, now: i64) -> Res
     .bind(app_id)
     .bind(waiting)
     .bind(now)
+    .bind("No enrolled device for this app's platform yet")
     .execute(&mut **tx)
     .await
     .map_err(internal)?;
