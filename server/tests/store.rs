@@ -7,11 +7,11 @@
 mod common;
 
 use common::*;
+use licensedesk::store::Store;
 use licensedesk::store::apple::{AppleClient, make_token};
 use licensedesk::store::http::{Http, StoreError};
 use licensedesk::store::microsoft::{MicrosoftClient, ProductKey};
 use licensedesk::store::simulator::{StoreSim, spawn};
-use licensedesk::store::{Store, StoreService};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
@@ -970,12 +970,6 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// The service type is what the router exposes (keeps the import used in all cfgs).
-#[allow(dead_code)]
-fn _service(s: Arc<Store>) -> StoreService {
-    StoreService(s)
 }
 
 #[tokio::test]

@@ -369,12 +369,13 @@ impl Store {
             .ok_or(ApiError::NotFound)
     }
 
+    /// Answers the outcome and the app's id (for delivery to the store).
     pub(crate) async fn change_intent_tx(
         &self,
         who: &Who,
         id: i64,
         intent: String,
-    ) -> Result<DeployOutcome, ApiError> {
+    ) -> Result<(DeployOutcome, i64), ApiError> {
         let intent = Intent::parse(&intent)?;
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
@@ -398,18 +399,21 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(DeployOutcome {
-            deployments: 1,
-            granted: delta.granted,
-            freed: delta.freed,
-        })
+        Ok((
+            DeployOutcome {
+                deployments: 1,
+                granted: delta.granted,
+                freed: delta.freed,
+            },
+            app_id,
+        ))
     }
 
     pub(crate) async fn remove_deployment_tx(
         &self,
         who: &Who,
         id: i64,
-    ) -> Result<DeployOutcome, ApiError> {
+    ) -> Result<(DeployOutcome, i64), ApiError> {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let (app_id, app_name, kind, target, intent) = self.load_deployment(&mut tx, id).await?;
@@ -430,11 +434,14 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(DeployOutcome {
-            deployments: 1,
-            granted: delta.granted,
-            freed: delta.freed,
-        })
+        Ok((
+            DeployOutcome {
+                deployments: 1,
+                granted: delta.granted,
+                freed: delta.freed,
+            },
+            app_id,
+        ))
     }
 
     pub(crate) async fn targets(&self, q: String) -> Result<Vec<Target>, ApiError> {

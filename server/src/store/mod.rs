@@ -253,7 +253,7 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(internal)?;
-        self.spawn_sync(id, "link", who.clone()).await;
+        self.first_sync(id, who.clone()).await;
         Ok(id)
     }
 
@@ -372,24 +372,29 @@ impl Store {
             id
         };
         tx.commit().await.map_err(internal)?;
-        self.spawn_sync(id, "link", who).await;
+        self.first_sync(id, who).await;
         Ok(id)
     }
 
     /// Begins a run and lets it go on in the background; answers the run id.
-    async fn spawn_sync(self: &Arc<Self>, id: i64, trigger: &str, who: Who) -> Option<i64> {
-        match self.begin_run(id, trigger, &who).await {
-            Ok(run_id) => {
-                let store = self.clone();
-                tokio::spawn(async move {
-                    store.execute(id, run_id, who).await;
-                });
-                Some(run_id)
-            }
-            Err(e) => {
-                tracing::warn!(connection_id = id, error = %e, "sync not started");
-                None
-            }
+    pub(crate) async fn start_sync(
+        self: &Arc<Self>,
+        id: i64,
+        trigger: &str,
+        who: Who,
+    ) -> Result<i64, ApiError> {
+        let run_id = self.begin_run(id, trigger, &who).await?;
+        let store = self.clone();
+        tokio::spawn(async move {
+            store.execute(id, run_id, who).await;
+        });
+        Ok(run_id)
+    }
+
+    /// The first sync after linking; not starting it leaves the link in place (Sync now works).
+    async fn first_sync(self: &Arc<Self>, id: i64, who: Who) {
+        if let Err(e) = self.start_sync(id, "link", who).await {
+            tracing::warn!(connection_id = id, error = %e, "first sync not started");
         }
     }
 
@@ -943,13 +948,9 @@ impl StoreBackend for StoreService {
         self.0.link_microsoft_tx(&who_of(actor), form).await
     }
     async fn sync_now(&self, actor: &Actor, connection_id: i64) -> Result<i64, ApiError> {
-        let who = who_of(actor);
-        let run_id = self.0.begin_run(connection_id, "manual", &who).await?;
-        let store = self.0.clone();
-        tokio::spawn(async move {
-            store.execute(connection_id, run_id, who).await;
-        });
-        Ok(run_id)
+        self.0
+            .start_sync(connection_id, "manual", who_of(actor))
+            .await
     }
     async fn configure_sync(
         &self,
@@ -1013,20 +1014,12 @@ impl StoreBackend for StoreService {
         deployment_id: i64,
         intent: String,
     ) -> Result<DeployOutcome, ApiError> {
-        let app_id: Option<i64> =
-            sqlx::query_scalar("SELECT app_id FROM store_deployments WHERE id = $1")
-                .bind(deployment_id)
-                .fetch_optional(&self.0.db.pool)
-                .await
-                .map_err(internal)?;
-        let out = self
+        let (out, app_id) = self
             .0
             .change_intent_tx(&who_of(actor), deployment_id, intent)
             .await?;
-        if let Some(app_id) = app_id {
-            // Freed licenses are reclaimed in the store, new holders invited and assigned.
-            self.0.deliver_later(app_id);
-        }
+        // Freed licenses are reclaimed in the store, new holders invited and assigned.
+        self.0.deliver_later(app_id);
         Ok(out)
     }
     async fn remove_deployment(
@@ -1034,19 +1027,11 @@ impl StoreBackend for StoreService {
         actor: &Actor,
         deployment_id: i64,
     ) -> Result<DeployOutcome, ApiError> {
-        let app_id: Option<i64> =
-            sqlx::query_scalar("SELECT app_id FROM store_deployments WHERE id = $1")
-                .bind(deployment_id)
-                .fetch_optional(&self.0.db.pool)
-                .await
-                .map_err(internal)?;
-        let out = self
+        let (out, app_id) = self
             .0
             .remove_deployment_tx(&who_of(actor), deployment_id)
             .await?;
-        if let Some(app_id) = app_id {
-            self.0.deliver_later(app_id);
-        }
+        self.0.deliver_later(app_id);
         Ok(out)
     }
 }
