@@ -97,7 +97,7 @@ pub fn App() -> impl IntoView {
     provide_toasts();
     let t = i18n::use_texts();
     view! {
-        <Title formatter=move |page: String| format!("{page} · {}", t.app_name) />
+        <Title formatter=move |page: String| format!("{page} · {}", t.shell.app_name) />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
@@ -109,25 +109,40 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/store/apps/:id") view=pages::store::AppPage />
                     <Route path=path!("/store/sync-runs") view=pages::store::SyncRunsPage />
                     <Route path=path!("/licenses") view=pages::licenses::LicensesOverview />
-                    <Route path=path!("/licenses/agreements") view=pages::licenses::AgreementsPage />
-                    <Route path=path!("/licenses/agreements/new") view=pages::licenses::NewAgreementPage />
+                    <Route
+                        path=path!("/licenses/agreements")
+                        view=pages::licenses::AgreementsPage
+                    />
+                    <Route
+                        path=path!("/licenses/agreements/new")
+                        view=pages::licenses::NewAgreementPage
+                    />
                     <Route path=path!("/licenses/groups") view=pages::licenses::LicenseGroupsPage />
                     <Route path=path!("/licenses/reports") view=pages::licenses::ReportsPage />
-                    <Route path=path!("/billing/subscriptions") view=pages::billing::SubscriptionsPage />
-                    <Route path=path!("/billing/subscriptions/:id") view=pages::billing::SubscriptionPage />
+                    <Route
+                        path=path!("/billing/subscriptions")
+                        view=pages::billing::SubscriptionsPage
+                    />
+                    <Route
+                        path=path!("/billing/subscriptions/:id")
+                        view=pages::billing::SubscriptionPage
+                    />
                     <Route path=path!("/billing/licenses") view=pages::billing::IsvLicensesPage />
-                    <Route path=path!("/billing/licenses/:id") view=pages::billing::IsvLicensePage />
+                    <Route
+                        path=path!("/billing/licenses/:id")
+                        view=pages::billing::IsvLicensePage
+                    />
                     <Route path=path!("/billing/profiles") view=pages::billing::ProfilesPage />
                     <Route path=path!("/billing/invoices") view=pages::billing::InvoicesPage />
                     <Route path=path!("/billing/invoices/:id") view=pages::billing::InvoicePage />
-                    <Route path=path!("/users") view=pages::users::UsersPage />
-                    <Route path=path!("/users/:id") view=pages::users::UserPage />
-                    <Route path=path!("/groups") view=pages::groups::GroupsPage />
-                    <Route path=path!("/groups/:id") view=pages::groups::GroupPage />
-                    <Route path=path!("/devices") view=pages::devices::DevicesPage />
-                    <Route path=path!("/devices/:id") view=pages::devices::DevicePage />
-                    <Route path=path!("/settings/admins") view=pages::admins::AdminsPage />
-                    <Route path=path!("/audit") view=pages::audit::AuditPage />
+                    <Route path=path!("/users") view=pages::directory::UsersPage />
+                    <Route path=path!("/users/:id") view=pages::directory::UserPage />
+                    <Route path=path!("/groups") view=pages::directory::GroupsPage />
+                    <Route path=path!("/groups/:id") view=pages::directory::GroupPage />
+                    <Route path=path!("/devices") view=pages::directory::DevicesPage />
+                    <Route path=path!("/devices/:id") view=pages::directory::DevicePage />
+                    <Route path=path!("/settings/admins") view=pages::settings::AdminsPage />
+                    <Route path=path!("/audit") view=pages::settings::AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -7,8 +7,9 @@
 //! Options: `--users N`, `--samples N`, `--database-url URL` (a PostgreSQL server database where
 //! a fresh database may be created; default: a temporary SQLite file).
 
-use licensedesk::audit::Who;
-use licensedesk::services::{Services, SessionConfig, SystemClock};
+use licensedesk::core::audit::Who;
+use licensedesk::core::clock::SystemClock;
+use licensedesk::services::{Services, SessionConfig};
 use licensedesk::web::assets::{Assets, Source};
 use licensedesk::web::{AppState, router};
 use sqlx::{AssertSqlSafe, Connection};
@@ -157,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
             app::api::ssr::NewAdmin {
                 username: "bench".into(),
                 display_name: "Bench".into(),
-                role: "global_admin".into(),
+                role: app::domain::Role::GlobalAdmin,
                 password: "benchmark password".into(),
             },
             Some("Bench"),
@@ -305,7 +306,7 @@ async fn main() -> anyhow::Result<()> {
     let group: i64 = sqlx::query_scalar("SELECT id FROM license_groups WHERE builtin = 1")
         .fetch_one(&mut *tx)
         .await?;
-    let catalog = licensedesk::demo_directory::CATALOG;
+    let catalog = licensedesk::licenses::catalog::CATALOG;
     for chunk in (0..49_990usize).collect::<Vec<_>>().chunks(500) {
         let mut sql = String::from(
             "INSERT INTO agreements (kind, name, name_key, group_id, publisher, product, license_count, details, created_at, updated_at) VALUES ",

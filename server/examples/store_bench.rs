@@ -11,8 +11,9 @@
 //! Options: `--assets N`, `--attempts N`, `--licenses N`, `--in-flight N`, `--database-url URL`
 //! (a PostgreSQL server where a fresh database may be created; default: a temporary SQLite file).
 
-use licensedesk::audit::Who;
-use licensedesk::services::{Services, SessionConfig, SystemClock};
+use licensedesk::core::audit::Who;
+use licensedesk::core::clock::SystemClock;
+use licensedesk::services::{Services, SessionConfig};
 use licensedesk::store::Store;
 use licensedesk::store::simulator::{StoreSim, spawn};
 use licensedesk::web::assets::{Assets, Source};
@@ -211,7 +212,7 @@ async fn main() -> anyhow::Result<()> {
             app::api::ssr::NewAdmin {
                 username: "bench".into(),
                 display_name: "Bench".into(),
-                role: "global_admin".into(),
+                role: app::domain::Role::GlobalAdmin,
                 password: "benchmark password".into(),
             },
             Some("Bench"),

@@ -147,7 +147,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     state = state.with_store(store);
     if args.demo
-        && let Err(e) = licensedesk::demo_store::seed(&state.store).await
+        && let Err(e) = licensedesk::demo::store::seed(&state.store).await
     {
         tracing::warn!(error = %e, "demo store data not created");
     }
@@ -281,28 +281,27 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
     let url = args.db.url();
     let db = licensedesk::open_database(&url).await?;
     let services = licensedesk::services(db, SessionConfig::default());
-    let who = licensedesk::audit::Who {
-        actor_name: Some("cli".into()),
-        ..Default::default()
+    let who = licensedesk::core::audit::Who::named("cli");
+    let input = app::api::ssr::NewAdmin::from_form(
+        args.username.clone(),
+        args.display_name,
+        &args.role,
+        password,
+    );
+    let created = match input {
+        Ok(input) => {
+            services
+                .create_admin(&who, input, Some(&args.org_name))
+                .await
+        }
+        Err(e) => Err(e),
     };
-    services
-        .create_admin(
-            &who,
-            app::api::ssr::NewAdmin {
-                username: args.username.clone(),
-                display_name: args.display_name,
-                role: args.role,
-                password,
-            },
-            Some(&args.org_name),
-        )
-        .await
-        .map_err(|e| match e {
-            app::domain::ApiError::Invalid { field, message } => {
-                anyhow::anyhow!("{field}: {message}")
-            }
-            other => anyhow::anyhow!("{other}"),
-        })?;
+    created.map_err(|e| match e {
+        app::domain::ApiError::Invalid { field, message } => {
+            anyhow::anyhow!("{field}: {message}")
+        }
+        other => anyhow::anyhow!("{other}"),
+    })?;
     println!("Admin `{}` created.", args.username.trim().to_lowercase());
     Ok(())
 }

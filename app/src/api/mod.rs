@@ -113,12 +113,7 @@ pub async fn add_admin(
     use ssr::*;
     let result = async {
         let actor = authorize(crate::domain::Permission::ManageAdmins)?;
-        let input = NewAdmin {
-            username,
-            display_name,
-            role,
-            password,
-        };
+        let input = NewAdmin::from_form(username, display_name, &role, password)?;
         backend()?.add_admin(&actor, input).await
     }
     .await;
@@ -130,7 +125,7 @@ pub async fn change_role(id: i64, role: String) -> Result<(), ApiError> {
     use ssr::*;
     let result = async {
         let actor = authorize(crate::domain::Permission::ManageAdmins)?;
-        backend()?.change_role(&actor, id, &role).await
+        backend()?.change_role(&actor, id, parse_role(&role)?).await
     }
     .await;
     finish(result)

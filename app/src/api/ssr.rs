@@ -124,8 +124,34 @@ pub struct SetupInput {
 pub struct NewAdmin {
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password: String,
+}
+
+impl NewAdmin {
+    /// Reads the Add admin form (and `create-admin`): the names are checked before the role, as
+    /// the service checks the rest, so the first problem in the form is the one reported.
+    pub fn from_form(
+        username: String,
+        display_name: String,
+        role: &str,
+        password: String,
+    ) -> Result<NewAdmin, ApiError> {
+        crate::domain::validate::username(&username)?;
+        crate::domain::validate::display_name(&display_name)?;
+        Ok(NewAdmin {
+            role: parse_role(role)?,
+            username,
+            display_name,
+            password,
+        })
+    }
+}
+
+/// A role chosen in a form; anything but the five roles is refused.
+pub fn parse_role(role: &str) -> Result<Role, ApiError> {
+    role.parse()
+        .map_err(|_| ApiError::invalid("role", "Choose one of the five roles."))
 }
 
 /// A started session: the `Set-Cookie` value that carries it.
@@ -149,7 +175,7 @@ pub trait Backend: Send + Sync + 'static {
     async fn me(&self, caller: &Caller) -> Result<Option<Me>, ApiError>;
     async fn list_admins(&self) -> Result<Vec<AdminView>, ApiError>;
     async fn add_admin(&self, actor: &Actor, input: NewAdmin) -> Result<(), ApiError>;
-    async fn change_role(&self, actor: &Actor, id: i64, role: &str) -> Result<(), ApiError>;
+    async fn change_role(&self, actor: &Actor, id: i64, role: Role) -> Result<(), ApiError>;
     async fn set_admin_enabled(
         &self,
         actor: &Actor,

@@ -55,9 +55,37 @@ pub fn DialogActions(open: RwSignal<bool>, children: Children) -> impl IntoView 
     view! {
         <div class="dialog-actions">
             <button type="button" class="secondary" on:click=move |_| open.set(false)>
-                {t.cancel}
+                {t.common.cancel}
             </button>
             {children()}
         </div>
+    }
+}
+
+/// A confirmation about one row of a table: which row (id, name) and whether the dialog is open.
+#[derive(Clone, Copy)]
+pub struct RowDialog {
+    pub target: RwSignal<(i64, String)>,
+    pub open: RwSignal<bool>,
+}
+
+impl RowDialog {
+    pub fn new() -> Self {
+        RowDialog {
+            target: RwSignal::new((0, String::new())),
+            open: RwSignal::new(false),
+        }
+    }
+
+    /// Opens the dialog about row `id`, called `name`.
+    pub fn open_for(&self, id: i64, name: String) {
+        self.target.set((id, name));
+        self.open.set(true);
+    }
+}
+
+impl Default for RowDialog {
+    fn default() -> Self {
+        Self::new()
     }
 }

@@ -3,6 +3,25 @@
 use crate::domain::ApiError;
 use leptos::prelude::*;
 
+/// Ids as one form value: `3,12,40`.
+pub fn join_ids(ids: impl IntoIterator<Item = i64>) -> String {
+    ids.into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Ticks or unticks `id` in a selection (the checkbox column of a table).
+pub fn toggle_id(selected: RwSignal<Vec<i64>>, id: i64) {
+    selected.update(|s| {
+        if let Some(p) = s.iter().position(|x| *x == id) {
+            s.remove(p);
+        } else {
+            s.push(id);
+        }
+    });
+}
+
 /// The server's message for `field` from an action's last result.
 pub fn field_error<T, V>(value: V, field: &'static str) -> Signal<Option<String>>
 where
@@ -62,7 +81,14 @@ pub fn Field(
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described
             />
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="hint" id=hint_id.clone()>
+                            {h}
+                        </p>
+                    }
+                })}
             {move || {
                 error
                     .get()

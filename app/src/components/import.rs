@@ -2,7 +2,7 @@
 //! with its line number and field. The server checks the whole file and stores nothing unless
 //! all of it is valid.
 
-use crate::i18n::{fill, use_texts};
+use crate::i18n::{Texts, fill, use_texts};
 use leptos::prelude::*;
 use serde::Deserialize;
 
@@ -69,7 +69,7 @@ pub fn CsvImport(
             {
                 let base = url.get_untracked();
                 let sep = if base.contains('?') { '&' } else { '?' };
-                let name: String = js_sys_encode(&file.name());
+                let name = crate::components::urlencode(&file.name());
                 upload(
                     &format!("{base}{sep}file_name={name}"),
                     file,
@@ -86,69 +86,118 @@ pub fn CsvImport(
     let busy = move || matches!(phase.get(), Phase::Uploading(_) | Phase::Checking);
     view! {
         <div class="import">
-            <label for=input_id.clone() class="import-label">{label.unwrap_or_else(|| t.import_csv.to_string())}</label>
-            <input id=input_id type="file" accept=".csv,text/csv" node_ref=input on:change=start disabled=busy />
-            {move || match phase.get() {
-                Phase::Idle => None,
-                Phase::Uploading(p) => Some(view! {
-                    <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{:.0}", p * 100.0)>
-                        <div class="bar" style=format!("width: {:.0}%", p * 100.0)></div>
-                        <span>{fill(t.import_uploading, format!("{:.0}%", p * 100.0))}</span>
-                    </div>
-                }.into_any()),
-                Phase::Checking => Some(view! {
-                    <div class="progress indeterminate" role="progressbar">
-                        <div class="bar"></div>
-                        <span>{t.import_checking}</span>
-                    </div>
-                }.into_any()),
-                Phase::Done(a) => Some(match a.sets {
-                    Some(sets) => view! {
-                        <p class="import-ok" role="status">
-                            {fill(t.upload_sets_done, format!("{sets} / {}", a.agreements.unwrap_or(0)))}
-                        </p>
-                    }.into_any(),
-                    None => view! {
-                        <p class="import-ok" role="status">
-                            {fill(t.import_done, a.rows.unwrap_or(0))} " "
-                            {fill(t.import_created_updated, format!("{} / {}", a.created.unwrap_or(0), a.updated.unwrap_or(0)))}
-                        </p>
-                    }.into_any(),
-                }),
-                Phase::Failed(a) => {
-                    let listed = a.errors.len();
-                    Some(view! {
-                        <div class="import-errors" role="alert">
-                            <p class="form-error">{a.message.clone().unwrap_or_else(|| t.import_failed.to_string())}</p>
-                            {(listed > 0).then(|| view! {
-                                <table class="data compact">
-                                    <thead><tr><th scope="col">{t.col_line}</th><th scope="col">{t.col_field}</th><th scope="col">{t.col_problem}</th></tr></thead>
-                                    <tbody>
-                                        {a.errors.iter().map(|e| view! {
-                                            <tr><td>{e.line}</td><td><code>{e.field.clone()}</code></td><td>{e.message.clone()}</td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            })}
-                        </div>
-                    }.into_any())
-                }
-            }}
+            <label for=input_id.clone() class="import-label">
+                {label.unwrap_or_else(|| t.common.import_csv.to_string())}
+            </label>
+            <input
+                id=input_id
+                type="file"
+                accept=".csv,text/csv"
+                node_ref=input
+                on:change=start
+                disabled=busy
+            />
+            {move || phase_view(t, phase.get())}
         </div>
     }
 }
 
-/// Percent-encodes a query value.
-#[cfg(feature = "hydrate")]
-fn js_sys_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
+/// What the import panel shows in each phase (nothing before a file is chosen).
+fn phase_view(t: &'static Texts, phase: Phase) -> Option<AnyView> {
+    match phase {
+        Phase::Idle => None,
+        Phase::Uploading(p) => Some(
+            view! {
+                <div
+                    class="progress"
+                    role="progressbar"
+                    aria-valuemin="0"
+                    aria-valuemax="100"
+                    aria-valuenow=format!("{:.0}", p * 100.0)
+                >
+                    <div class="bar" style=format!("width: {:.0}%", p * 100.0)></div>
+                    <span>{fill(t.common.import_uploading, format!("{:.0}%", p * 100.0))}</span>
+                </div>
             }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+            .into_any(),
+        ),
+        Phase::Checking => Some(
+            view! {
+                <div class="progress indeterminate" role="progressbar">
+                    <div class="bar"></div>
+                    <span>{t.common.import_checking}</span>
+                </div>
+            }
+            .into_any(),
+        ),
+        Phase::Done(a) => Some(match a.sets {
+            Some(sets) => view! {
+                <p class="import-ok" role="status">
+                    {fill(
+                        t.licenses.upload_sets_done,
+                        format!("{sets} / {}", a.agreements.unwrap_or(0)),
+                    )}
+                </p>
+            }
+            .into_any(),
+            None => view! {
+                <p class="import-ok" role="status">
+                    {fill(t.common.import_done, a.rows.unwrap_or(0))}
+                    " "
+                    {fill(
+                        t.common.import_created_updated,
+                        format!("{} / {}", a.created.unwrap_or(0), a.updated.unwrap_or(0)),
+                    )}
+                </p>
+            }
+            .into_any(),
+        }),
+        Phase::Failed(a) => Some(failed_view(t, a)),
+    }
+}
+
+/// The failed import: the message and, when the server listed them, each problem.
+fn failed_view(t: &'static Texts, a: ImportAnswer) -> AnyView {
+    let listed = a.errors.len();
+    view! {
+        <div class="import-errors" role="alert">
+            <p class="form-error">
+                {a.message.clone().unwrap_or_else(|| t.common.import_failed.to_string())}
+            </p>
+            {(listed > 0)
+                .then(|| {
+                    view! {
+                        <table class="data compact">
+                            <thead>
+                                <tr>
+                                    <th scope="col">{t.common.col_line}</th>
+                                    <th scope="col">{t.common.col_field}</th>
+                                    <th scope="col">{t.common.col_problem}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {a
+                                    .errors
+                                    .iter()
+                                    .map(|e| {
+                                        view! {
+                                            <tr>
+                                                <td>{e.line}</td>
+                                                <td>
+                                                    <code>{e.field.clone()}</code>
+                                                </td>
+                                                <td>{e.message.clone()}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                })}
+        </div>
+    }
+    .into_any()
 }
 
 #[cfg(feature = "hydrate")]

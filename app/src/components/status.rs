@@ -16,9 +16,11 @@ pub fn NotFound() -> impl IntoView {
     let t = use_texts();
     view! {
         <section class="status-page">
-            <h1>{t.not_found_title}</h1>
-            <p>{t.not_found_body}</p>
-            <a class="button" href="/">{t.go_home}</a>
+            <h1>{t.shell.not_found_title}</h1>
+            <p>{t.shell.not_found_body}</p>
+            <a class="button" href="/">
+                {t.shell.go_home}
+            </a>
         </section>
     }
 }
@@ -29,9 +31,11 @@ pub fn Forbidden() -> impl IntoView {
     let t = use_texts();
     view! {
         <section class="status-page">
-            <h1>{t.forbidden_title}</h1>
-            <p>{t.forbidden_body}</p>
-            <a class="button" href="/">{t.go_home}</a>
+            <h1>{t.shell.forbidden_title}</h1>
+            <p>{t.shell.forbidden_body}</p>
+            <a class="button" href="/">
+                {t.shell.go_home}
+            </a>
         </section>
     }
 }
@@ -52,12 +56,14 @@ pub fn ErrorView(error: ApiError) -> impl IntoView {
             };
             view! {
                 <section class="status-page">
-                    <h1>{t.error_title}</h1>
-                    <p>{t.error_body}</p>
+                    <h1>{t.shell.error_title}</h1>
+                    <p>{t.shell.error_body}</p>
                     <p>
                         <code>{reference}</code>
                     </p>
-                    <a class="button" href="/">{t.go_home}</a>
+                    <a class="button" href="/">
+                        {t.shell.go_home}
+                    </a>
                 </section>
             }
             .into_any()

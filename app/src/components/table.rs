@@ -67,7 +67,8 @@ pub fn href_with(changes: &[(&str, Option<String>)]) -> String {
     }
 }
 
-fn urlencode(s: &str) -> String {
+/// Percent-encodes a query value (everything but the unreserved characters).
+pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -96,7 +97,7 @@ pub fn DataTable(
     children: ChildrenFn,
 ) -> impl IntoView {
     let t = use_texts();
-    let empty = empty.unwrap_or_else(|| t.table_empty.to_string());
+    let empty = empty.unwrap_or_else(|| t.common.table_empty.to_string());
     let headers = move || {
         columns
             .iter()
@@ -130,7 +131,11 @@ pub fn DataTable(
                 };
                 view! {
                     <th scope="col" aria-sort=aria>
-                        <a class="sort" href=href title=format!("{} {}", t.sort_by, col.label)>
+                        <a
+                            class="sort"
+                            href=href
+                            title=format!("{} {}", t.common.sort_by, col.label)
+                        >
                             {col.label}
                             {arrow}
                         </a>

@@ -1,5 +1,6 @@
 //! Toast notices: short confirmations in a polite live region.
 
+use crate::domain::ApiError;
 use crate::i18n::use_texts;
 use leptos::prelude::*;
 
@@ -32,6 +33,20 @@ pub fn use_toasts() -> Toasts {
     use_context::<Toasts>().expect("Toaster is provided by the shell")
 }
 
+/// Pushes `message` whenever `value` (an action's result) turns into a success.
+pub fn toast_on_success<T, V>(value: V, message: &'static str)
+where
+    T: 'static,
+    V: With<Value = Option<Result<T, ApiError>>> + Copy + Send + Sync + 'static,
+{
+    let toasts = use_toasts();
+    Effect::new(move |_| {
+        if value.with(|v| matches!(v, Some(Ok(_)))) {
+            toasts.push(message);
+        }
+    });
+}
+
 #[component]
 pub fn Toaster() -> impl IntoView {
     let t = use_texts();
@@ -44,7 +59,7 @@ pub fn Toaster() -> impl IntoView {
                     <button
                         type="button"
                         class="link"
-                        aria-label=t.dismiss
+                        aria-label=t.common.dismiss
                         on:click=move |_| toasts.0.update(|l| l.retain(|(i, _)| *i != item.0))
                     >
                         "×"

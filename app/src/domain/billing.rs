@@ -767,6 +767,16 @@ pub struct Total {
     pub amount_minor: i64,
 }
 
+text_enum! {
+    /// An invoice's payment state (`invoices.status`): the job turns open invoices past their
+    /// due date overdue; Mark paid ends both.
+    pub enum InvoiceStatus {
+        Open = "open",
+        Paid = "paid",
+        Overdue = "overdue",
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceView {
     pub id: i64,
@@ -888,6 +898,14 @@ pub fn validate_link(field: &str, s: &str) -> Result<String, ApiError> {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn invoice_statuses_parse_strictly() {
+        for s in InvoiceStatus::ALL {
+            assert_eq!(s.to_string().parse::<InvoiceStatus>(), Ok(*s));
+        }
+        assert!("lost".parse::<InvoiceStatus>().is_err());
+    }
 
     #[test]
     fn lifecycle_table() {

@@ -86,3 +86,21 @@ impl FromServerFnError for ApiError {
         }
     }
 }
+
+/// A stored or sent text that is none of the values of its kind (e.g. an invoice status
+/// `"lost"`). Reading such a row is an internal error, never a silent default.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind}: {value:?}")]
+pub struct UnknownValue {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+impl UnknownValue {
+    pub fn new(kind: &'static str, value: &str) -> UnknownValue {
+        UnknownValue {
+            kind,
+            value: value.to_string(),
+        }
+    }
+}

@@ -1,5 +1,51 @@
 //! Pure types and rules shared by the server and the browser. No I/O lives here.
 
+/// A closed set of values stored (and sent) as text: `as_str` gives the text, `FromStr` reads it
+/// back strictly (anything else is an [`UnknownValue`], never a silent default), `Display`
+/// writes `as_str`, and `ALL` lists the values in order.
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::UnknownValue;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| $crate::domain::UnknownValue::new(stringify!($name), s))
+            }
+        }
+    };
+}
+
 pub mod billing;
 pub mod directory;
 pub mod error;
@@ -8,7 +54,7 @@ pub mod role;
 pub mod store;
 pub mod validate;
 
-pub use error::ApiError;
+pub use error::{ApiError, UnknownValue};
 pub use role::{Permission, Role};
 
 use serde::{Deserialize, Serialize};

@@ -72,6 +72,21 @@ impl Role {
     }
 }
 
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Strict: an unknown role is an error, never a default.
+impl std::str::FromStr for Role {
+    type Err = super::UnknownValue;
+
+    fn from_str(s: &str) -> Result<Role, Self::Err> {
+        Role::parse(s).ok_or_else(|| super::UnknownValue::new("Role", s))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +97,9 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
+        assert_eq!("reader".parse::<Role>(), Ok(Role::Reader));
+        assert_eq!(Role::LicenseAdmin.to_string(), "license_admin");
+        assert!("Reader".parse::<Role>().is_err());
     }
 
     #[test]

@@ -46,6 +46,21 @@ impl Store {
     }
 }
 
+impl std::fmt::Display for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Strict: a stored store that is neither `apple` nor `microsoft` is an error, never Apple.
+impl std::str::FromStr for Store {
+    type Err = super::UnknownValue;
+
+    fn from_str(s: &str) -> Result<Store, Self::Err> {
+        Store::parse(s).ok_or_else(|| super::UnknownValue::new("Store", s))
+    }
+}
+
 /// What the connection page says about a link, from its stored state and the token's expiry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConnectionStatus {
@@ -143,7 +158,29 @@ impl TargetKind {
     }
 }
 
+text_enum! {
+    /// Where an app stands on a holder's device (`store_installs.status`).
+    pub enum InstallStatus {
+        /// Waiting for the invitation, a device or delivery.
+        Pending = "pending",
+        Installed = "installed",
+        Failed = "failed",
+        /// The holder lost the license.
+        Uninstalled = "uninstalled",
+    }
+}
+
+/// The install statuses as texts (the filter's options), in [`InstallStatus::ALL`] order.
 pub const INSTALL_STATUSES: &[&str] = &["pending", "installed", "failed", "uninstalled"];
+
+text_enum! {
+    /// How a sync run ended (`store_sync_runs.result`).
+    pub enum SyncResult {
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+    }
+}
 
 /// The refusal of a deployment that needs more licenses than are available (S-6).
 pub fn shortfall_message(app: &str, needed: i64, available: i64) -> String {
@@ -414,6 +451,21 @@ mod tests {
             format_targets(&[(TargetKind::Group, 3), (TargetKind::User, 1)]),
             "group:3,user:1"
         );
+    }
+
+    #[test]
+    fn stored_texts_parse_strictly() {
+        for s in InstallStatus::ALL {
+            assert_eq!(s.as_str().parse::<InstallStatus>(), Ok(*s));
+        }
+        let texts: Vec<&str> = InstallStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(texts, INSTALL_STATUSES);
+        assert!("Pending".parse::<InstallStatus>().is_err());
+        assert_eq!("succeeded".parse::<SyncResult>(), Ok(SyncResult::Succeeded));
+        assert!("done".parse::<SyncResult>().is_err());
+        assert_eq!("microsoft".parse::<Store>(), Ok(Store::Microsoft));
+        assert_eq!(Store::Apple.to_string(), "apple");
+        assert!("google".parse::<Store>().is_err());
     }
 
     #[test]

@@ -11,10 +11,10 @@ pub fn Dashboard() -> impl IntoView {
     let t = use_texts();
     let me = expect_context::<Me>();
     let cards = [
-        (Area::Store, t.nav_store),
-        (Area::Licenses, t.nav_licenses),
-        (Area::Billing, t.nav_billing),
-        (Area::Directory, t.nav_directory),
+        (Area::Store, t.shell.nav_store),
+        (Area::Licenses, t.shell.nav_licenses),
+        (Area::Billing, t.shell.nav_billing),
+        (Area::Directory, t.shell.nav_directory),
     ]
     .into_iter()
     .map(|(area, title)| {
@@ -22,23 +22,25 @@ pub fn Dashboard() -> impl IntoView {
         let href = area.pages(t)[0].0;
         view! {
             <li class="card">
-                <h3><a href=href>{title}</a></h3>
+                <h3>
+                    <a href=href>{title}</a>
+                </h3>
                 <p class="muted">{text}</p>
             </li>
         }
     })
     .collect_view();
     view! {
-        <Title text=t.dashboard_title />
-        <h1>{t.dashboard_title}</h1>
-        <p class="lead">{t.dashboard_intro}</p>
+        <Title text=t.shell.dashboard_title />
+        <h1>{t.shell.dashboard_title}</h1>
+        <p class="lead">{t.shell.dashboard_intro}</p>
         <dl class="facts">
             <div>
-                <dt>{t.dashboard_your_role}</dt>
+                <dt>{t.shell.dashboard_your_role}</dt>
                 <dd>{role_label(t, me.role)}</dd>
             </div>
         </dl>
-        <h2>{t.dashboard_areas}</h2>
+        <h2>{t.shell.dashboard_areas}</h2>
         <ul class="cards">{cards}</ul>
     }
 }

@@ -1,7 +1,7 @@
 //! The signed-in frame: top bar, navigation, content, toasts. Anonymous visitors go to /login.
 
 use crate::api::{SignOut, current_admin};
-use crate::components::{ErrorView, Toaster};
+use crate::components::{Loaded, Toaster};
 use crate::domain::{Me, Role};
 use crate::i18n::use_texts;
 use leptos::prelude::*;
@@ -12,15 +12,12 @@ use leptos_router::hooks::use_location;
 pub fn Layout() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_admin());
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => view! { <Frame me=me /> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(e) => view! { <ErrorView error=e /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded resource=me suspense=true quiet=true let:me>
+            {match me {
+                Some(me) => view! { <Frame me=me /> }.into_any(),
+                None => view! { <Redirect path="/login" /> }.into_any(),
+            }}
+        </Loaded>
     }
 }
 
@@ -31,16 +28,16 @@ fn Frame(me: Me) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let is_global = me.role == Role::GlobalAdmin;
     let mut items = vec![
-        ("/", t.nav_dashboard, ""),
-        ("/store/connections", t.nav_store, "/store"),
-        ("/licenses", t.nav_licenses, "/licenses"),
-        ("/billing/subscriptions", t.nav_billing, "/billing"),
-        ("/users", t.nav_directory, "/users|/groups|/devices"),
+        ("/", t.shell.nav_dashboard, ""),
+        ("/store/connections", t.shell.nav_store, "/store"),
+        ("/licenses", t.shell.nav_licenses, "/licenses"),
+        ("/billing/subscriptions", t.shell.nav_billing, "/billing"),
+        ("/users", t.shell.nav_directory, "/users|/groups|/devices"),
     ];
     if is_global {
-        items.push(("/settings/admins", t.nav_settings, "/settings"));
+        items.push(("/settings/admins", t.shell.nav_settings, "/settings"));
     }
-    items.push(("/audit", t.nav_audit, "/audit"));
+    items.push(("/audit", t.shell.nav_audit, "/audit"));
     let nav = items
         .into_iter()
         .map(|(href, label, prefixes)| {
@@ -66,26 +63,35 @@ fn Frame(me: Me) -> impl IntoView {
     let role = crate::pages::role_label(t, me.role);
     provide_context(me.clone());
     view! {
-        <a class="skip" href="#content">{t.skip_to_content}</a>
+        <a class="skip" href="#content">
+            {t.shell.skip_to_content}
+        </a>
         <header class="topbar">
             <a class="brand" href="/">
-                <span class="logo" aria-hidden="true">"LD"</span>
-                <span class="brand-name">{t.app_name}</span>
+                <span class="logo" aria-hidden="true">
+                    "LD"
+                </span>
+                <span class="brand-name">{t.shell.app_name}</span>
                 <span class="org">{me.org_name.clone()}</span>
             </a>
             <div class="account">
-                <a class="lang" href=lang_href rel="nofollow">{t.lang_switch}</a>
+                <a class="lang" href=lang_href rel="nofollow">
+                    {t.shell.lang_switch}
+                </a>
                 <span class="who">
-                    {t.signed_in_as} " " <strong data-testid="current-admin">{me.display_name.clone()}</strong>
+                    {t.shell.signed_in_as} " "
+                    <strong data-testid="current-admin">{me.display_name.clone()}</strong>
                     <span class="role-badge">{role}</span>
                 </span>
                 <ActionForm action=sign_out attr:class="inline">
-                    <button type="submit" class="secondary small">{t.sign_out}</button>
+                    <button type="submit" class="secondary small">
+                        {t.shell.sign_out}
+                    </button>
                 </ActionForm>
             </div>
         </header>
         <div class="frame">
-            <nav class="sidebar" aria-label=t.nav_label>
+            <nav class="sidebar" aria-label=t.shell.nav_label>
                 <ul>{nav}</ul>
             </nav>
             <main id="content" class="content">

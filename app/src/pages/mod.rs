@@ -1,16 +1,13 @@
 //! Pages, one module per area.
 
-pub mod admins;
-pub mod audit;
 pub mod billing;
 pub mod dashboard;
-pub mod devices;
-pub mod groups;
+pub mod directory;
 pub mod layout;
 pub mod licenses;
 pub mod login;
+pub mod settings;
 pub mod store;
-pub mod users;
 
 use crate::i18n::{Texts, use_texts};
 use leptos::prelude::*;
@@ -28,26 +25,26 @@ impl Area {
     pub fn pages(self, t: &'static Texts) -> Vec<(&'static str, &'static str)> {
         match self {
             Area::Store => vec![
-                ("/store/connections", t.store_connections),
-                ("/store/apps", t.store_apps),
-                ("/store/sync-runs", t.store_sync_runs),
+                ("/store/connections", t.store.connections),
+                ("/store/apps", t.store.purchased_apps),
+                ("/store/sync-runs", t.store.sync_runs),
             ],
             Area::Licenses => vec![
-                ("/licenses", t.licenses_overview),
-                ("/licenses/agreements", t.licenses_agreements),
-                ("/licenses/groups", t.licenses_groups),
-                ("/licenses/reports", t.licenses_reports),
+                ("/licenses", t.licenses.overview),
+                ("/licenses/agreements", t.licenses.agreements),
+                ("/licenses/groups", t.licenses.groups),
+                ("/licenses/reports", t.licenses.reports),
             ],
             Area::Billing => vec![
-                ("/billing/subscriptions", t.billing_subscriptions),
-                ("/billing/licenses", t.billing_licenses),
-                ("/billing/profiles", t.billing_profiles),
-                ("/billing/invoices", t.billing_invoices),
+                ("/billing/subscriptions", t.billing.subscriptions),
+                ("/billing/licenses", t.billing.licenses),
+                ("/billing/profiles", t.billing.profiles),
+                ("/billing/invoices", t.billing.invoices),
             ],
             Area::Directory => vec![
-                ("/users", t.dir_users),
-                ("/groups", t.dir_groups),
-                ("/devices", t.dir_devices),
+                ("/users", t.directory.users),
+                ("/groups", t.directory.groups),
+                ("/devices", t.directory.devices),
             ],
         }
     }
@@ -55,10 +52,10 @@ impl Area {
     /// One line about the area: what it holds, or (for areas not built yet) when it arrives.
     pub fn summary(self, t: &'static Texts) -> &'static str {
         match self {
-            Area::Store => t.store_card,
-            Area::Licenses => t.licenses_card,
-            Area::Billing => t.billing_card,
-            Area::Directory => t.directory_card,
+            Area::Store => t.store.card,
+            Area::Licenses => t.licenses.card,
+            Area::Billing => t.billing.card,
+            Area::Directory => t.directory.card,
         }
     }
 }
@@ -79,17 +76,21 @@ pub fn AreaTabs(area: Area, current: usize) -> impl IntoView {
             }
         })
         .collect_view();
-    view! { <nav class="tabs" aria-label="Section">{tabs}</nav> }
+    view! {
+        <nav class="tabs" aria-label="Section">
+            {tabs}
+        </nav>
+    }
 }
 
 /// Display name of a role in the current language.
 pub fn role_label(t: &'static Texts, role: crate::domain::Role) -> &'static str {
     use crate::domain::Role;
     match role {
-        Role::GlobalAdmin => t.role_global_admin,
-        Role::LicenseAdmin => t.role_license_admin,
-        Role::UserAdmin => t.role_user_admin,
-        Role::BillingAdmin => t.role_billing_admin,
-        Role::Reader => t.role_reader,
+        Role::GlobalAdmin => t.common.role_global_admin,
+        Role::LicenseAdmin => t.common.role_license_admin,
+        Role::UserAdmin => t.common.role_user_admin,
+        Role::BillingAdmin => t.common.role_billing_admin,
+        Role::Reader => t.common.role_reader,
     }
 }

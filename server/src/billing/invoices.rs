@@ -8,9 +8,12 @@
 //! the moment the job runs, a late or repeated run produces the same invoice; the unique
 //! (profile, period) key makes a second run — or a second server — create nothing.
 
-use super::{Billing, Claim, SUB_SELECT, SubRow, system};
-use crate::audit::{self, Entry};
-use crate::services::internal;
+use super::{Billing, Claim, SUB_SELECT, SubRow};
+use crate::core::audit::{self, Entry, Who, who_of};
+use crate::core::cursor::{Cursor, page};
+use crate::core::error::internal;
+use crate::core::sql::set_column;
+use crate::db::Tx;
 use app::api::ssr::Actor;
 use app::domain::ApiError;
 use app::domain::billing::*;
@@ -81,19 +84,19 @@ impl Billing {
             if sub.auto_renew != 0 && sub.status() == SubscriptionStatus::Active {
                 let next =
                     Self::next_renewal(sub.term_start(), sub.frequency().months(), self.today());
-                sqlx::query(
-                    "UPDATE subscriptions SET renews_on = $1, updated_at = $2 WHERE id = $3",
+                set_column(
+                    &mut tx,
+                    "subscriptions",
+                    "renews_on",
+                    format_date(next),
+                    self.now(),
+                    id,
                 )
-                .bind(format_date(next))
-                .bind(self.now())
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
+                .await?;
                 audit::record(
                     &mut tx,
                     self.now(),
-                    &system(),
+                    &Who::system(),
                     Entry::new("subscription.renewed")
                         .target("subscription", id, sub.app_name.clone())
                         .before(json!({"renews_on": sub.renews_on}))
@@ -104,7 +107,7 @@ impl Billing {
             } else {
                 self.set_status(
                     &mut tx,
-                    &system(),
+                    &Who::system(),
                     &sub,
                     SubscriptionEvent::Expire,
                     "subscription.expired",
@@ -283,23 +286,22 @@ impl Billing {
         if lines == 0 {
             return Ok(false); // nothing to bill: the transaction rolls back
         }
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             self.now(),
-            &system(),
+            &Who::system(),
             Entry::new("invoice.created")
                 .target("invoice", invoice_id, number)
                 .after(json!({"period": key, "lines": lines})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(true)
     }
 
     #[allow(clippy::too_many_arguments)]
     async fn insert_line(
         &self,
-        tx: &mut crate::db::Tx,
+        tx: &mut Tx,
         invoice_id: i64,
         sub_id: i64,
         kind: &str,
@@ -350,11 +352,11 @@ impl Billing {
                 audit::record(
                     &mut tx,
                     self.now(),
-                    &system(),
+                    &Who::system(),
                     Entry::new("invoice.overdue")
                         .target("invoice", id, number)
-                        .before(json!({"status": "open"}))
-                        .after(json!({"status": "overdue"})),
+                        .before(json!({"status": InvoiceStatus::Open.as_str()}))
+                        .after(json!({"status": InvoiceStatus::Overdue.as_str()})),
                 )
                 .await?;
                 report.marked_overdue += 1;
@@ -380,7 +382,7 @@ impl Billing {
             }
             self.set_status(
                 &mut tx,
-                &system(),
+                &Who::system(),
                 &sub,
                 SubscriptionEvent::PaymentOverdue,
                 "subscription.payment_overdue",
@@ -418,8 +420,9 @@ impl Billing {
             .collect())
     }
 
-    fn view(row: InvoiceRow, totals: &[(i64, Total)]) -> InvoiceView {
-        InvoiceView {
+    fn view(row: InvoiceRow, totals: &[(i64, Total)]) -> Result<InvoiceView, ApiError> {
+        let status: InvoiceStatus = row.status.parse().map_err(internal)?;
+        Ok(InvoiceView {
             totals: totals
                 .iter()
                 .filter(|(id, _)| *id == row.id)
@@ -432,9 +435,9 @@ impl Billing {
             period: row.period,
             issued_on: row.issued_on,
             due_on: row.due_on,
-            status: row.status,
+            status: status.as_str().to_string(),
             paid_at: row.paid_at,
-        }
+        })
     }
 
     pub(crate) async fn invoice_page(
@@ -444,19 +447,14 @@ impl Billing {
         after: Option<String>,
     ) -> Result<ListPage<InvoiceView>, ApiError> {
         let status = status.trim().to_string();
-        if !status.is_empty() && !["open", "paid", "overdue"].contains(&status.as_str()) {
+        if !status.is_empty() && status.parse::<InvoiceStatus>().is_err() {
             return Err(ApiError::BadRequest("unknown status filter".into()));
         }
-        // Newest period first, then id: the cursor is `period:id` of the last row shown.
-        let (after_period, after_id) =
-            match after.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                None => ("9999-99".to_string(), i64::MAX),
-                Some(s) => s
-                    .split_once(':')
-                    .and_then(|(p, id)| Some((p.to_string(), id.parse().ok()?)))
-                    .filter(|(p, _)| parse_period(p).is_some())
-                    .ok_or_else(|| ApiError::BadRequest("invalid cursor".into()))?,
-            };
+        // Newest period first, then id: the cursor holds the period and id of the last row shown.
+        let (after_period, after_id) = match Cursor::decode(after.as_deref())? {
+            None => ("9999-99".to_string(), i64::MAX),
+            Some(c) => c.into_text_where(|p| parse_period(p).is_some())?,
+        };
         let filter = "($1 = '' OR i.status = $1) AND ($2 = 0 OR i.profile_id = $2)";
         let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM invoices i WHERE {filter}"
@@ -466,7 +464,7 @@ impl Billing {
         .fetch_one(&self.db.pool)
         .await
         .map_err(internal)?;
-        let mut rows: Vec<InvoiceRow> = sqlx::query_as(AssertSqlSafe(format!(
+        let rows: Vec<InvoiceRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{INVOICE_SELECT} WHERE {filter} AND (i.period < $3 OR (i.period = $3 AND i.id < $4)) \
              ORDER BY i.period DESC, i.id DESC LIMIT {}",
             PAGE_SIZE + 1
@@ -478,17 +476,15 @@ impl Billing {
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)?;
-        let next = if rows.len() as i64 > PAGE_SIZE {
-            rows.truncate(PAGE_SIZE as usize);
-            rows.last().map(|r| format!("{}:{}", r.period, r.id))
-        } else {
-            None
-        };
+        let (rows, next) = page(rows, PAGE_SIZE, |r| Cursor::text(&r.period, r.id));
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let totals = self.totals_of(&ids).await?;
         Ok(ListPage {
-            items: rows.into_iter().map(|r| Self::view(r, &totals)).collect(),
-            next,
+            items: rows
+                .into_iter()
+                .map(|r| Self::view(r, &totals))
+                .collect::<Result<_, _>>()?,
+            next: next.map(|c| c.encode()),
             total,
         })
     }
@@ -518,7 +514,7 @@ impl Billing {
         let bill_to = self.profile_view(None, row.profile_id).await?;
         let totals = self.totals_of(&[id]).await?;
         Ok(InvoiceDetail {
-            invoice: Self::view(row, &totals),
+            invoice: Self::view(row, &totals)?,
             lines: lines
                 .into_iter()
                 .map(|l| InvoiceLineView {
@@ -608,7 +604,8 @@ impl Billing {
                 .await
                 .map_err(internal)?
                 .ok_or(ApiError::NotFound)?;
-        if status == "paid" {
+        let status: InvoiceStatus = status.parse().map_err(internal)?;
+        if status == InvoiceStatus::Paid {
             return Err(ApiError::Conflict(format!(
                 "Invoice {number} is already paid."
             )));
@@ -616,7 +613,8 @@ impl Billing {
         self.require(&mut tx, actor, profile_id, ProfileAction::Pay)
             .await?;
         let now = self.now();
-        sqlx::query("UPDATE invoices SET status = 'paid', paid_at = $1 WHERE id = $2")
+        sqlx::query("UPDATE invoices SET status = $1, paid_at = $2 WHERE id = $3")
+            .bind(InvoiceStatus::Paid.as_str())
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
@@ -625,11 +623,11 @@ impl Billing {
         audit::record(
             &mut tx,
             now,
-            &crate::services::who_of(actor),
+            &who_of(actor),
             Entry::new("invoice.paid")
                 .target("invoice", id, number)
-                .before(json!({"status": status}))
-                .after(json!({"status": "paid"})),
+                .before(json!({"status": status.as_str()}))
+                .after(json!({"status": InvoiceStatus::Paid.as_str()})),
         )
         .await?;
         self.remember(&mut tx, &claim, &()).await?;

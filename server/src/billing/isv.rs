@@ -8,10 +8,11 @@
 //! (`FOR UPDATE`); on SQLite the write transaction already holds the database's write lock.
 
 use super::Billing;
-use crate::audit::{self, Entry};
+use crate::core::audit::{self, Entry, who_of};
+use crate::core::error::internal;
+use crate::core::sql::{contains_pattern, count_for, execute_for, fetch_locked};
 use crate::db::{Db, Tx};
-use crate::directory::contains_pattern;
-use crate::services::{internal, who_of};
+use crate::directory::{MembershipHook, Reach};
 use app::api::ssr::Actor;
 use app::domain::ApiError;
 use app::domain::billing::*;
@@ -76,22 +77,39 @@ fn shortfall(app: &AppRow, in_use_before: i64, needed: i64) -> ApiError {
 
 /// Locks an app's row for the rest of the transaction and returns it.
 async fn lock_app(db: &Db, tx: &mut Tx, app_id: i64) -> Result<AppRow, ApiError> {
-    let sql = format!("{APP_SELECT} WHERE id = $1{}", db.for_update());
-    sqlx::query_as(AssertSqlSafe(sql))
-        .bind(app_id)
-        .fetch_optional(&mut **tx)
+    fetch_locked(db, tx, &format!("{APP_SELECT} WHERE id = $1"), app_id).await
+}
+
+/// ISV licenses follow the directory (registered as one of its membership hooks).
+pub struct IsvLicenses;
+
+#[async_trait::async_trait]
+impl MembershipHook for IsvLicenses {
+    /// ISV licenses assigned to the user directly; those reached through a group end with the
+    /// membership.
+    async fn licenses_held(&self, tx: &mut Tx, user_id: i64) -> Result<i64, ApiError> {
+        count_for(
+            tx,
+            "SELECT COUNT(*) FROM isv_assignments WHERE user_id = $1",
+            user_id,
+        )
         .await
-        .map_err(internal)?
-        .ok_or(ApiError::NotFound)
+    }
+
+    /// New members of a group with ISV licenses assigned consume licenses too.
+    async fn follow(&self, db: &Db, tx: &mut Tx, reach: Reach, _now: i64) -> Result<(), ApiError> {
+        match reach {
+            Reach::Members { group_id, change } if change.may_grow() => {
+                check_group_capacity(db, tx, group_id).await
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Called after members were added to `group_id` inside `tx`: refuses if any ISV app assigned
 /// to the group would then be over its owned quantity.
-pub(crate) async fn check_group_capacity(
-    db: &Db,
-    tx: &mut Tx,
-    group_id: i64,
-) -> Result<(), ApiError> {
+async fn check_group_capacity(db: &Db, tx: &mut Tx, group_id: i64) -> Result<(), ApiError> {
     let apps: Vec<i64> = sqlx::query_scalar(
         "SELECT app_id FROM isv_assignments WHERE group_id = $1 ORDER BY app_id",
     )
@@ -317,11 +335,7 @@ impl Billing {
             .await
             .map_err(internal)?;
             let Some(name) = name else { continue };
-            sqlx::query("DELETE FROM isv_assignments WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
+            execute_for(&mut tx, "DELETE FROM isv_assignments WHERE id = $1", id).await?;
             removed.push(name);
         }
         if removed.is_empty() {
@@ -330,8 +344,8 @@ impl Billing {
             ));
         }
         let after = consumed(&mut tx, app_id).await?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new("isv_license.unassigned")
@@ -340,7 +354,6 @@ impl Billing {
                 .after(json!({"in_use": after, "unassigned_from": removed})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(removed.len() as i64)
     }
 }

@@ -6,10 +6,11 @@
 pub mod invoices;
 pub mod isv;
 
-use crate::audit::{self, Entry, Who};
+use crate::core::audit::{self, Entry, Who, who_of};
+use crate::core::clock::Clock;
+use crate::core::error::internal;
+use crate::core::sql::{contains_pattern, execute_for, unique_or};
 use crate::db::{Db, Tx};
-use crate::directory::contains_pattern;
-use crate::services::{Clock, internal, unique_or, who_of};
 use app::api::billing::BillingBackend;
 use app::api::ssr::Actor;
 use app::domain::billing::*;
@@ -705,8 +706,8 @@ impl BillingBackend for Billing {
         .fetch_one(&mut *tx)
         .await
         .map_err(internal)?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             &who_of(actor),
             Entry::new("subscription.created").target("subscription", id, app_name.clone()).after(json!({
@@ -716,7 +717,6 @@ impl BillingBackend for Billing {
             })),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(id)
     }
 
@@ -1094,8 +1094,8 @@ impl BillingBackend for Billing {
             Some(c) => format!("{} ending in {} (expires {:02}/{})", c.0, c.1, c.2, c.3),
             None => "check/wire transfer".to_string(),
         };
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             &who_of(actor),
             Entry::new("payment_method.added")
@@ -1103,7 +1103,6 @@ impl BillingBackend for Billing {
                 .after(json!({"payment_method": described})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(id)
     }
 
@@ -1140,19 +1139,9 @@ impl BillingBackend for Billing {
                 "{profile} pays for {paying} subscription(s) and this is its only payment method. Add another payment method first."
             )));
         }
-        sqlx::query("DELETE FROM payment_methods WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        execute_for(&mut tx, "DELETE FROM payment_methods WHERE id = $1", id).await?;
         if was_default != 0 {
-            sqlx::query(
-                "UPDATE payment_methods SET is_default = 1 WHERE id = (SELECT MIN(id) FROM payment_methods WHERE profile_id = $1)",
-            )
-            .bind(profile_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+            execute_for(&mut tx, "UPDATE payment_methods SET is_default = 1 WHERE id = (SELECT MIN(id) FROM payment_methods WHERE profile_id = $1)", profile_id).await?;
         }
         let described = match kind.as_str() {
             "card" => format!(
@@ -1162,16 +1151,15 @@ impl BillingBackend for Billing {
             ),
             _ => "check/wire transfer".to_string(),
         };
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new("payment_method.removed")
                 .target("billing_profile", profile_id, profile)
                 .before(json!({"payment_method": described})),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn set_profile_role(
@@ -1252,8 +1240,8 @@ impl BillingBackend for Billing {
                 .await
                 .map_err(internal)?;
         }
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new("billing_profile.role_changed")
@@ -1261,8 +1249,7 @@ impl BillingBackend for Billing {
                 .before(json!({"admin": username, "role": before}))
                 .after(json!({"admin": username, "role": role.map(|r| r.as_str())})),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn list_invoices(
@@ -1323,8 +1310,8 @@ impl BillingBackend for Billing {
         .fetch_one(&mut *tx)
         .await
         .map_err(unique_or(|| ApiError::invalid("name", format!("An ISV app named {name} is already recorded."))))?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             &who_of(actor),
             Entry::new("isv_app.created")
@@ -1332,7 +1319,6 @@ impl BillingBackend for Billing {
                 .after(json!({"name": name, "vendor": publisher, "owned": owned})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(id)
     }
 
@@ -1351,13 +1337,5 @@ impl BillingBackend for Billing {
 
     async fn unassign(&self, actor: &Actor, app_id: i64, ids: Vec<i64>) -> Result<i64, ApiError> {
         self.unassign_tx(actor, app_id, ids).await
-    }
-}
-
-/// Audit identity for the scheduled job.
-pub(crate) fn system() -> Who {
-    Who {
-        actor_name: Some("system".into()),
-        ..Default::default()
     }
 }

@@ -4,12 +4,13 @@
 //! nothing and answers with every problem (line number, field, message). A valid file is applied
 //! in one transaction. Export writes exactly the columns import reads.
 
-use super::Directory;
-use crate::audit::{self, Entry};
+use super::{Directory, DirectoryService, MemberChange, Reach};
+use crate::core::audit::{self, Entry, Who, who_of};
+use crate::core::error::internal;
+use crate::core::sql::execute_for;
 pub use crate::csv_util::{ImportError, RowError};
 use crate::csv_util::{Lines, Problems, single, utf8_text};
-use crate::services::internal;
-use crate::services::who_of;
+use crate::db::Tx;
 use app::api::directory::UserInput;
 use app::api::ssr::Actor;
 use app::domain::ApiError;
@@ -80,6 +81,16 @@ pub struct ImportReport {
     pub rows: usize,
     pub created: usize,
     pub updated: usize,
+}
+
+impl ImportReport {
+    fn new(rows: usize, created: usize, updated: usize) -> ImportReport {
+        ImportReport {
+            rows,
+            created,
+            updated,
+        }
+    }
 }
 
 /// Parsed rows with their line numbers, after the header was checked.
@@ -180,24 +191,20 @@ impl Directory {
     /// The common end of an import: one audit entry with the counts, then commit.
     async fn finish_import(
         &self,
-        mut tx: crate::db::Tx,
-        who: &crate::audit::Who,
+        tx: Tx,
+        who: &Who,
         action: &str,
         report: ImportReport,
     ) -> Result<ImportReport, ImportError> {
         let counts =
             json!({"rows": report.rows, "created": report.created, "updated": report.updated});
-        audit::record(
-            &mut tx,
-            self.clock.now(),
-            who,
-            Entry::new(action).after(counts),
-        )
-        .await?;
-        tx.commit().await.map_err(internal)?;
+        audit::record_and_commit(tx, self.clock.now(), who, Entry::new(action).after(counts))
+            .await?;
         Ok(report)
     }
+}
 
+impl DirectoryService {
     pub async fn import(
         &self,
         actor: &Actor,
@@ -260,11 +267,7 @@ impl Directory {
                 .await?;
             if new { created += 1 } else { updated += 1 }
         }
-        let report = ImportReport {
-            rows: inputs.len(),
-            created,
-            updated,
-        };
+        let report = ImportReport::new(inputs.len(), created, updated);
         self.finish_import(tx, &who, "users.imported", report).await
     }
 
@@ -327,11 +330,12 @@ impl Directory {
             } else {
                 created += 1
             }
-            sqlx::query("DELETE FROM dir_group_members WHERE group_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
+            execute_for(
+                &mut tx,
+                "DELETE FROM dir_group_members WHERE group_id = $1",
+                id,
+            )
+            .await?;
             for user_id in members {
                 sqlx::query("INSERT INTO dir_group_members (group_id, user_id) VALUES ($1, $2)")
                     .bind(id)
@@ -340,16 +344,17 @@ impl Directory {
                     .await
                     .map_err(internal)?;
             }
-            // New members of a group with ISV licenses assigned consume licenses too.
-            crate::billing::isv::check_group_capacity(&self.db, &mut tx, id).await?;
-            // Store apps deployed to the group follow its new members (and refuse a shortfall).
-            crate::store::deploy::group_changed(&self.db, &mut tx, id, self.clock.now()).await?;
+            // ISV licenses assigned and store apps deployed to the group follow its new members
+            // (and refuse a shortfall).
+            let reach = Reach::Members {
+                group_id: id,
+                change: MemberChange::Replaced,
+            };
+            self.hooks
+                .follow(&self.db, &mut tx, reach, self.clock.now())
+                .await?;
         }
-        let report = ImportReport {
-            rows: groups.len(),
-            created,
-            updated,
-        };
+        let report = ImportReport::new(groups.len(), created, updated);
         self.finish_import(tx, &who, "groups.imported", report)
             .await
     }
@@ -494,12 +499,10 @@ impl Directory {
             }
         }
         // Devices that changed owner move their store licenses to the new owner.
-        crate::store::deploy::devices_changed(&self.db, &mut tx, now).await?;
-        let report = ImportReport {
-            rows: devices.len(),
-            created,
-            updated,
-        };
+        self.hooks
+            .follow(&self.db, &mut tx, Reach::DeviceOwners, now)
+            .await?;
+        let report = ImportReport::new(devices.len(), created, updated);
         self.finish_import(tx, &who, "devices.imported", report)
             .await
     }
@@ -557,33 +560,35 @@ impl Directory {
                 .await?;
             count += list.len();
         }
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             &who,
             Entry::new("software.imported").after(json!({"devices": items.len(), "items": count})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(ImportReport {
             rows: count,
             created: count,
             updated: 0,
         })
     }
+}
 
+impl Directory {
     pub(crate) async fn replace_software_tx(
         &self,
-        tx: &mut crate::db::Tx,
+        tx: &mut Tx,
         device_id: i64,
         items: &[SoftwareItem],
         check_in: Option<i64>,
     ) -> Result<(), ApiError> {
-        sqlx::query("DELETE FROM detected_software WHERE device_id = $1")
-            .bind(device_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(internal)?;
+        execute_for(
+            tx,
+            "DELETE FROM detected_software WHERE device_id = $1",
+            device_id,
+        )
+        .await?;
         for item in items {
             sqlx::query(
                 "INSERT INTO detected_software (device_id, publisher, product, version) VALUES ($1, $2, $3, $4)",

@@ -3,62 +3,51 @@
 //! the effective members of a group (which license consumption will use).
 
 pub mod csv_io;
+mod hooks;
 
-use crate::audit::{self, Entry, Who};
+pub use hooks::{MemberChange, MembershipHook, MembershipHooks, Reach};
+
+use crate::core::audit::{self, Entry, Who, who_of};
+use crate::core::clock::Clock;
+use crate::core::cursor::{Cursor, Key, forged, page};
+use crate::core::error::internal;
+use crate::core::sql::{
+    Bind, Binds, contains_pattern, execute_for, fetch_locked, set_column, unique_or,
+};
 use crate::db::{Db, Tx};
-use crate::services::{Clock, internal, unique_or, who_of};
 use app::api::directory::{DirectoryBackend, UserInput};
 use app::api::ssr::Actor;
 use app::domain::ApiError;
 use app::domain::directory::*;
-use base64::Engine;
 use serde_json::json;
 use sqlx::AssertSqlSafe;
 use std::sync::Arc;
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// The directory's data and rules (reading, validating, writing inside a transaction).
 pub struct Directory {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
 }
 
-/// `%text%` for LIKE, with the wildcards in `text` taken literally.
-pub fn contains_pattern(s: &str) -> String {
-    let escaped = s
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+/// The directory as the server functions and imports use it: [`Directory`] plus the hooks
+/// through which its membership changes reach other areas. Built by `Services::directory`.
+pub struct DirectoryService {
+    pub directory: Directory,
+    pub hooks: MembershipHooks,
+}
+
+impl std::ops::Deref for DirectoryService {
+    type Target = Directory;
+
+    fn deref(&self) -> &Directory {
+        &self.directory
+    }
 }
 
 pub fn search_text(display_name: &str, sign_in_name: &str, department: &str) -> String {
     format!("{display_name} {sign_in_name} {department}").to_lowercase()
-}
-
-/// A keyset cursor: the last row's sort value and id, opaque to the browser.
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(untagged)]
-enum CursorValue {
-    Int(i64),
-    Text(String),
-}
-
-fn encode_cursor(value: CursorValue, id: i64) -> String {
-    let raw = serde_json::to_vec(&(value, id)).unwrap_or_default();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-}
-
-fn decode_cursor(cursor: &str) -> Result<(CursorValue, i64), ApiError> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|raw| serde_json::from_slice(&raw).ok())
-        .ok_or_else(|| {
-            ApiError::BadRequest("The page link is not valid; start from the first page.".into())
-        })
 }
 
 #[derive(sqlx::FromRow)]
@@ -142,29 +131,9 @@ impl Directory {
         .await
     }
 
-    /// Licenses a user holds: ISV app licenses assigned to them directly (those reached through
-    /// a group end with the membership) and store app licenses (counted per holder, however
-    /// they were reached, because `store_apps.used` must follow every one of them).
-    async fn licenses_held(&self, tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
-        let isv: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM isv_assignments WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_one(&mut **tx)
-                .await?;
-        Ok(isv + crate::store::deploy::held_by(tx, user_id).await?)
-    }
-
     async fn load_user(&self, tx: &mut Tx, id: i64) -> Result<UserRow, ApiError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM dir_users WHERE id = $1{}",
-            self.db.for_update()
-        );
-        sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(internal)?
-            .ok_or(ApiError::NotFound)
+        let select = format!("SELECT {USER_COLUMNS} FROM dir_users WHERE id = $1");
+        fetch_locked(&self.db, tx, &select, id).await
     }
 
     pub fn validate_user(input: &UserInput) -> Result<(String, String, String), ApiError> {
@@ -266,25 +235,49 @@ impl Directory {
         }
     }
 
-    async fn user_rows(&self, sql: String, binds: Vec<Bind>) -> Result<Vec<UserRow>, ApiError> {
-        let mut query = sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql));
-        for b in binds {
-            query = match b {
-                Bind::Int(v) => query.bind(v),
-                Bind::Text(v) => query.bind(v),
-            };
-        }
-        query.fetch_all(&self.db.pool).await.map_err(internal)
+    async fn user_rows(&self, sql: String, binds: &Binds) -> Result<Vec<UserRow>, ApiError> {
+        binds
+            .query_as(sql)
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(internal)
+    }
+
+    /// The users whose names or department contain `q`, first by name (a search box).
+    async fn users_matching(&self, q: &str, limit: i64) -> Result<Vec<UserRow>, ApiError> {
+        let mut binds = Binds::default();
+        binds.text(contains_pattern(q));
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM dir_users WHERE {} ORDER BY display_key, id LIMIT {limit}",
+            self.db.user_search_condition(1, q.trim())
+        );
+        self.user_rows(sql, &binds).await
     }
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
+/// A name-ordered list's page: `(name_key, id)` after the cursor, and the total.
+struct NamePage {
+    pattern: String,
+    after_key: String,
+    after_id: i64,
+}
+
+impl NamePage {
+    fn new(q: &str, after: Option<String>) -> Result<NamePage, ApiError> {
+        let (after_key, after_id) = match Cursor::decode(after.as_deref())? {
+            Some(c) => c.into_text()?,
+            None => (String::new(), 0),
+        };
+        Ok(NamePage {
+            pattern: contains_pattern(q),
+            after_key,
+            after_id,
+        })
+    }
 }
 
 #[async_trait::async_trait]
-impl DirectoryBackend for Directory {
+impl DirectoryBackend for DirectoryService {
     async fn list_users(
         &self,
         q: String,
@@ -299,59 +292,46 @@ impl DirectoryBackend for Directory {
             UserSort::Created => "created_at",
         };
         let mut filter = String::from(" WHERE 1 = 1");
-        let mut binds = vec![];
+        let mut binds = Binds::default();
         if !q.trim().is_empty() {
-            binds.push(Bind::Text(contains_pattern(&q)));
+            binds.text(contains_pattern(&q));
             let condition = self.db.user_search_condition(binds.len(), q.trim());
             filter.push_str(&format!(" AND {condition}"));
         }
-        let count_sql = format!("SELECT COUNT(*) FROM dir_users{filter}");
-        let mut count_query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
-        for b in &binds {
-            if let Bind::Text(t) = b {
-                count_query = count_query.bind(t.clone());
-            }
-        }
-        let total = count_query
+        let total: i64 = binds
+            .query_scalar(format!("SELECT COUNT(*) FROM dir_users{filter}"))
             .fetch_one(&self.db.pool)
             .await
             .map_err(internal)?;
 
         let mut sql = format!("SELECT {USER_COLUMNS} FROM dir_users{filter}");
-        if let Some(cursor) = after {
-            let (value, id) = decode_cursor(&cursor)?;
-            binds.push(match value {
-                CursorValue::Int(v) => Bind::Int(v),
-                CursorValue::Text(t) => Bind::Text(t),
-            });
-            binds.push(Bind::Int(id));
-            let (a, b) = (binds.len() - 1, binds.len());
+        if let Some(cursor) = Cursor::decode(after.as_deref())? {
+            // The key must be of the sort's kind: a number for Created, a text otherwise.
+            let key = match (sort, cursor.key) {
+                (UserSort::Created, Key::Int(v)) => Bind::Int(v),
+                (UserSort::Created, Key::Text(_)) | (_, Key::Int(_)) => return Err(forged()),
+                (_, Key::Text(t)) => Bind::Text(t),
+            };
+            let a = binds.push(key);
+            let b = binds.int(cursor.id);
             let op = if desc { "<" } else { ">" };
-            sql.push_str(&format!(" AND ({column}, id) {op} (${a}, ${b})"));
+            sql.push_str(&format!(" AND ({column}, id) {op} ({a}, {b})"));
         }
         let dir = if desc { "DESC" } else { "ASC" };
         sql.push_str(&format!(
             " ORDER BY {column} {dir}, id {dir} LIMIT {}",
             PAGE_SIZE + 1
         ));
-        let mut rows = self.user_rows(sql, binds).await?;
-        let more = rows.len() as i64 > PAGE_SIZE;
-        rows.truncate(PAGE_SIZE as usize);
-        let next = match (more, rows.last()) {
-            (true, Some(last)) => Some(encode_cursor(
-                match sort {
-                    UserSort::Name => CursorValue::Text(last.display_key.clone()),
-                    UserSort::SignInName => CursorValue::Text(last.sign_in_key.clone()),
-                    UserSort::Department => CursorValue::Text(last.department.clone()),
-                    UserSort::Created => CursorValue::Int(last.created_at),
-                },
-                last.id,
-            )),
-            _ => None,
-        };
+        let rows = self.user_rows(sql, &binds).await?;
+        let (rows, next) = page(rows, PAGE_SIZE, |last| match sort {
+            UserSort::Name => Cursor::text(&last.display_key, last.id),
+            UserSort::SignInName => Cursor::text(&last.sign_in_key, last.id),
+            UserSort::Department => Cursor::text(&last.department, last.id),
+            UserSort::Created => Cursor::int(last.created_at, last.id),
+        });
         Ok(ListPage {
             items: rows.iter().map(UserRow::view).collect(),
-            next,
+            next: next.map(|c| c.encode()),
             total,
         })
     }
@@ -392,7 +372,7 @@ impl DirectoryBackend for Directory {
         id: Option<i64>,
         mut input: UserInput,
     ) -> Result<i64, ApiError> {
-        Self::validate_user(&input)?;
+        Directory::validate_user(&input)?;
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         if let Some(id) = id {
             // The form edits names and department; the enabled state has its own action.
@@ -416,15 +396,17 @@ impl DirectoryBackend for Directory {
         if (user.enabled == 1) == enabled {
             return Ok(());
         }
-        sqlx::query("UPDATE dir_users SET enabled = $1, updated_at = $2 WHERE id = $3")
-            .bind(i64::from(enabled))
-            .bind(self.now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
+        set_column(
             &mut tx,
+            "dir_users",
+            "enabled",
+            i64::from(enabled),
+            self.now(),
+            id,
+        )
+        .await?;
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new(if enabled {
@@ -436,48 +418,38 @@ impl DirectoryBackend for Directory {
             .before(json!({"enabled": user.enabled == 1}))
             .after(json!({"enabled": enabled})),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn delete_user(&self, actor: &Actor, id: i64) -> Result<(), ApiError> {
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let user = self.load_user(&mut tx, id).await?;
-        let held = self.licenses_held(&mut tx, id).await.map_err(internal)?;
+        // ISV licenses assigned to the user directly (those reached through a group end with
+        // the membership) and store licenses however they were reached.
+        let held = self.hooks.licenses_held(&mut tx, id).await?;
         if held > 0 {
             return Err(ApiError::Conflict(format!(
                 "{} holds {held} license(s). Remove the licenses first, or disable the user instead.",
                 user.display_name
             )));
         }
-        sqlx::query("DELETE FROM dir_users WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
-            &mut tx,
+        execute_for(&mut tx, "DELETE FROM dir_users WHERE id = $1", id).await?;
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new("user.deleted")
                 .target("user", id, user.sign_in_name.clone())
                 .before(user.snapshot()),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn search_users(&self, q: String) -> Result<Vec<UserView>, ApiError> {
         if q.trim().is_empty() {
             return Ok(vec![]);
         }
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM dir_users WHERE {} ORDER BY display_key, id LIMIT 10",
-            self.db.user_search_condition(1, q.trim())
-        );
-        let rows = self
-            .user_rows(sql, vec![Bind::Text(contains_pattern(&q))])
-            .await?;
+        let rows = self.users_matching(&q, 10).await?;
         Ok(rows.iter().map(UserRow::view).collect())
     }
 
@@ -486,42 +458,28 @@ impl DirectoryBackend for Directory {
         q: String,
         after: Option<String>,
     ) -> Result<ListPage<GroupView>, ApiError> {
-        let pattern = contains_pattern(&q);
+        let at = NamePage::new(&q, after)?;
         let total: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM dir_groups WHERE name_key LIKE $1 ESCAPE '\\'",
         )
-        .bind(pattern.clone())
+        .bind(&at.pattern)
         .fetch_one(&self.db.pool)
         .await
         .map_err(internal)?;
-        let (after_key, after_id) = match after {
-            Some(c) => match decode_cursor(&c)? {
-                (CursorValue::Text(k), id) => (k, id),
-                _ => return Err(ApiError::BadRequest("The page link is not valid.".into())),
-            },
-            None => (String::new(), 0),
-        };
         let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
             "SELECT g.id, g.name, g.name_key, g.description, \
              (SELECT COUNT(*) FROM dir_group_members m WHERE m.group_id = g.id) \
              FROM dir_groups g WHERE g.name_key LIKE $1 ESCAPE '\\' AND (g.name_key, g.id) > ($2, $3) \
              ORDER BY g.name_key, g.id LIMIT $4",
         )
-        .bind(pattern)
-        .bind(after_key)
-        .bind(after_id)
+        .bind(at.pattern)
+        .bind(at.after_key)
+        .bind(at.after_id)
         .bind(PAGE_SIZE + 1)
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)?;
-        let more = rows.len() as i64 > PAGE_SIZE;
-        let rows: Vec<_> = rows.into_iter().take(PAGE_SIZE as usize).collect();
-        let next = if more {
-            rows.last()
-                .map(|r| encode_cursor(CursorValue::Text(r.2.clone()), r.0))
-        } else {
-            None
-        };
+        let (rows, next) = page(rows, PAGE_SIZE, |r| Cursor::text(&r.2, r.0));
         Ok(ListPage {
             items: rows
                 .into_iter()
@@ -532,7 +490,7 @@ impl DirectoryBackend for Directory {
                     member_count,
                 })
                 .collect(),
-            next,
+            next: next.map(|c| c.encode()),
             total,
         })
     }
@@ -554,7 +512,9 @@ impl DirectoryBackend for Directory {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let members = self.user_rows(sql, vec![Bind::Int(id)]).await?;
+        let mut binds = Binds::default();
+        binds.int(id);
+        let members = self.user_rows(sql, &binds).await?;
         Ok(GroupDetail {
             group: GroupView {
                 id: group.0,
@@ -592,29 +552,21 @@ impl DirectoryBackend for Directory {
                 .await
                 .map_err(internal)?
                 .ok_or(ApiError::NotFound)?;
-        crate::store::deploy::target_deleted(
-            &self.db,
-            &mut tx,
-            app::domain::store::TargetKind::Group,
-            id,
-            self.now(),
-        )
-        .await?;
-        sqlx::query("DELETE FROM dir_groups WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
-            &mut tx,
+        // Store apps deployed to the group lose those deployments (and free their licenses).
+        let reach = Reach::GroupDeleted { group_id: id };
+        self.hooks
+            .follow(&self.db, &mut tx, reach, self.now())
+            .await?;
+        execute_for(&mut tx, "DELETE FROM dir_groups WHERE id = $1", id).await?;
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new("group.deleted")
                 .target("group", id, group.0.clone())
                 .before(json!({"name": group.0, "description": group.1})),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn change_members(
@@ -661,15 +613,18 @@ impl DirectoryBackend for Directory {
                 changed.push(sign_in);
             }
         }
-        if add && !changed.is_empty() {
-            // New members of a group with ISV licenses assigned consume licenses too.
-            crate::billing::isv::check_group_capacity(&self.db, &mut tx, group_id).await?;
-        }
         if !changed.is_empty() {
-            // Store apps deployed to the group: new members consume, removed members free.
-            crate::store::deploy::group_changed(&self.db, &mut tx, group_id, self.now()).await?;
-        }
-        if !changed.is_empty() {
+            // New members consume the ISV and store licenses assigned or deployed to the group
+            // (refused when short); removed members free store licenses.
+            let change = if add {
+                MemberChange::Added
+            } else {
+                MemberChange::Removed
+            };
+            let reach = Reach::Members { group_id, change };
+            self.hooks
+                .follow(&self.db, &mut tx, reach, self.now())
+                .await?;
             let key = if add { "added" } else { "removed" };
             audit::record(
                 &mut tx,
@@ -695,48 +650,36 @@ impl DirectoryBackend for Directory {
         platform: Option<Platform>,
         after: Option<String>,
     ) -> Result<ListPage<DeviceView>, ApiError> {
-        let pattern = contains_pattern(&q);
+        let at = NamePage::new(&q, after)?;
         let platform = platform.map(|p| p.as_str().to_string()).unwrap_or_default();
         let total: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM dir_devices d WHERE d.name_key LIKE $1 ESCAPE '\\' \
              AND ($2 = '' OR d.platform = $2)",
         )
-        .bind(pattern.clone())
+        .bind(&at.pattern)
         .bind(platform.clone())
         .fetch_one(&self.db.pool)
         .await
         .map_err(internal)?;
-        let (after_key, after_id) = match after {
-            Some(c) => match decode_cursor(&c)? {
-                (CursorValue::Text(k), id) => (k, id),
-                _ => return Err(ApiError::BadRequest("The page link is not valid.".into())),
-            },
-            None => (String::new(), 0),
-        };
         let sql = format!(
             "{DEVICE_SELECT} WHERE d.name_key LIKE $1 ESCAPE '\\' AND ($2 = '' OR d.platform = $2) \
              AND (d.name_key, d.id) > ($3, $4) ORDER BY d.name_key, d.id LIMIT $5"
         );
         let rows: Vec<DeviceRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(pattern)
+            .bind(at.pattern)
             .bind(platform)
-            .bind(after_key)
-            .bind(after_id)
+            .bind(at.after_key)
+            .bind(at.after_id)
             .bind(PAGE_SIZE + 1)
             .fetch_all(&self.db.pool)
             .await
             .map_err(internal)?;
-        let more = rows.len() as i64 > PAGE_SIZE;
-        let rows: Vec<DeviceRow> = rows.into_iter().take(PAGE_SIZE as usize).collect();
-        let next = if more {
-            rows.last()
-                .map(|r| encode_cursor(CursorValue::Text(r.name.to_lowercase()), r.id))
-        } else {
-            None
-        };
+        let (rows, next) = page(rows, PAGE_SIZE, |r| {
+            Cursor::text(r.name.to_lowercase(), r.id)
+        });
         Ok(ListPage {
             items: rows.into_iter().map(DeviceRow::view).collect(),
-            next,
+            next: next.map(|c| c.encode()),
             total,
         })
     }
@@ -873,15 +816,14 @@ impl Directory {
         let now = self.now();
         self.replace_software_tx(&mut tx, id, items, Some(now))
             .await?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             &who_of(actor),
             Entry::new("device.software_reported")
                 .target("device", id, name)
                 .after(json!({"items": items.len()})),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 }

@@ -5,9 +5,9 @@
 //! sets, file name at most 128 characters. The whole file is checked before anything is stored.
 
 use super::Licenses;
+use crate::core::audit::who_of;
+use crate::core::error::internal;
 use crate::csv_util::{ImportError, Lines, Problems, single};
-use crate::services::internal;
-use crate::services::who_of;
 use app::api::ssr::Actor;
 use app::domain::licenses::*;
 use serde::Serialize;

@@ -2,14 +2,19 @@
 //! agreements with their number sets, the software catalog. Rules live in `app::domain::licenses`;
 //! this module applies them atomically and records every change in the audit log.
 
+pub mod catalog;
 pub mod csv_sets;
 pub mod refresh;
 pub mod reports;
 
-use crate::audit::{self, Entry, Who};
+pub use catalog::install_catalog;
+
+use crate::core::audit::{self, Entry, Who, who_of};
+use crate::core::clock::Clock;
+use crate::core::cursor::{Cursor, page};
+use crate::core::error::internal;
+use crate::core::sql::{contains_pattern, execute_for, unique_or};
 use crate::db::{Db, Tx};
-use crate::directory::contains_pattern;
-use crate::services::{Clock, internal, unique_or, who_of};
 use app::api::licenses::LicensesBackend;
 use app::api::ssr::Actor;
 use app::domain::ApiError;
@@ -56,6 +61,23 @@ struct AgreementRow {
 impl Licenses {
     fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// The name of a group admins made (the built-in one cannot be `done`: renamed, deleted).
+    async fn own_group(&self, tx: &mut Tx, id: i64, done: &str) -> Result<String, ApiError> {
+        let (name, builtin): (String, i64) =
+            sqlx::query_as("SELECT name, builtin FROM license_groups WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(internal)?
+                .ok_or(ApiError::NotFound)?;
+        if builtin == 1 {
+            return Err(ApiError::Conflict(format!(
+                "{UNASSIGNED_GROUP} cannot be {done}."
+            )));
+        }
+        Ok(name)
     }
 
     pub(crate) async fn unassigned_group(&self, tx: &mut Tx) -> Result<i64, ApiError> {
@@ -256,18 +278,7 @@ impl LicensesBackend for Licenses {
     async fn rename_group(&self, actor: &Actor, id: i64, name: String) -> Result<(), ApiError> {
         let name = license_group_name(&name)?;
         let mut tx = self.db.begin_write().await.map_err(internal)?;
-        let (old, builtin): (String, i64) =
-            sqlx::query_as("SELECT name, builtin FROM license_groups WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(internal)?
-                .ok_or(ApiError::NotFound)?;
-        if builtin == 1 {
-            return Err(ApiError::Conflict(format!(
-                "{UNASSIGNED_GROUP} cannot be renamed."
-            )));
-        }
+        let old = self.own_group(&mut tx, id, "renamed").await?;
         sqlx::query(
             "UPDATE license_groups SET name = $1, name_key = $2, updated_at = $3 WHERE id = $4",
         )
@@ -278,8 +289,8 @@ impl LicensesBackend for Licenses {
         .execute(&mut *tx)
         .await
         .map_err(unique_or(|| duplicate_group(&name)))?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new("license_group.renamed")
@@ -287,24 +298,12 @@ impl LicensesBackend for Licenses {
                 .before(json!({"name": old}))
                 .after(json!({"name": name})),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn delete_group(&self, actor: &Actor, id: i64) -> Result<i64, ApiError> {
         let mut tx = self.db.begin_write().await.map_err(internal)?;
-        let (name, builtin): (String, i64) =
-            sqlx::query_as("SELECT name, builtin FROM license_groups WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(internal)?
-                .ok_or(ApiError::NotFound)?;
-        if builtin == 1 {
-            return Err(ApiError::Conflict(format!(
-                "{UNASSIGNED_GROUP} cannot be deleted."
-            )));
-        }
+        let name = self.own_group(&mut tx, id, "deleted").await?;
         let unassigned = self.unassigned_group(&mut tx).await?;
         let moved =
             sqlx::query("UPDATE agreements SET group_id = $1, updated_at = $2 WHERE group_id = $3")
@@ -315,13 +314,9 @@ impl LicensesBackend for Licenses {
                 .await
                 .map_err(internal)?
                 .rows_affected() as i64;
-        sqlx::query("DELETE FROM license_groups WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
-            &mut tx,
+        execute_for(&mut tx, "DELETE FROM license_groups WHERE id = $1", id).await?;
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new("license_group.deleted")
@@ -330,7 +325,6 @@ impl LicensesBackend for Licenses {
                 .after(json!({"agreements_moved_to_unassigned": moved})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(moved)
     }
 
@@ -350,8 +344,8 @@ impl LicensesBackend for Licenses {
         .fetch_one(&self.db.pool)
         .await
         .map_err(internal)?;
-        let (after_key, after_id) = match after.as_deref().and_then(|a| a.split_once('\u{1f}')) {
-            Some((k, id)) => (k.to_string(), id.parse::<i64>().unwrap_or(0)),
+        let (after_key, after_id) = match Cursor::decode(after.as_deref())? {
+            Some(c) => c.into_text()?,
             None => (String::new(), 0),
         };
         let rows: Vec<AgreementRow> = sqlx::query_as(
@@ -369,13 +363,7 @@ impl LicensesBackend for Licenses {
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)?;
-        let more = rows.len() as i64 > PAGE_SIZE;
-        let rows: Vec<AgreementRow> = rows.into_iter().take(PAGE_SIZE as usize).collect();
-        let next = if more {
-            rows.last().map(|r| format!("{}\u{1f}{}", r.name_key, r.id))
-        } else {
-            None
-        };
+        let (rows, next) = page(rows, PAGE_SIZE, |r| Cursor::text(&r.name_key, r.id));
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut sets = self.load_sets(&ids).await?;
         Ok(ListPage {
@@ -397,7 +385,7 @@ impl LicensesBackend for Licenses {
                     created_at: r.created_at,
                 })
                 .collect(),
-            next,
+            next: next.map(|c| c.encode()),
             total,
         })
     }
@@ -502,8 +490,8 @@ impl LicensesBackend for Licenses {
         .fetch_one(&mut *tx)
         .await
         .map_err(unique_or(|| ApiError::invalid("name", format!("An agreement named {name} already exists."))))?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             &who,
             Entry::new("agreement.created").target("agreement", id, name.clone()).after(json!({
@@ -512,7 +500,6 @@ impl LicensesBackend for Licenses {
             })),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(id)
     }
 
@@ -525,21 +512,16 @@ impl LicensesBackend for Licenses {
                 .await
                 .map_err(internal)?
                 .ok_or(ApiError::NotFound)?;
-        sqlx::query("DELETE FROM agreements WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
-            &mut tx,
+        execute_for(&mut tx, "DELETE FROM agreements WHERE id = $1", id).await?;
+        audit::record_and_commit(
+            tx,
             self.now(),
             &who_of(actor),
             Entry::new("agreement.deleted")
                 .target("agreement", id, name.clone())
                 .before(json!({"name": name, "kind": kind})),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn publishers(&self, q: String) -> Result<Vec<String>, ApiError> {
@@ -598,15 +580,3 @@ impl LicensesBackend for Licenses {
 
 static CATALOG_CONTAINS: &str = "SELECT COUNT(*) FROM (SELECT publisher, product FROM software_catalog \
      UNION SELECT publisher, product FROM detected_software) p WHERE publisher = $1 AND product = $2";
-
-/// The shipped catalog: written into `software_catalog` at start (idempotent).
-pub async fn install_catalog(db: &Db) -> Result<(), sqlx::Error> {
-    for (publisher, product, _) in crate::demo_directory::CATALOG {
-        sqlx::query("INSERT INTO software_catalog (publisher, product) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(publisher.to_string())
-            .bind(product.to_string())
-            .execute(&db.pool)
-            .await?;
-    }
-    Ok(())
-}

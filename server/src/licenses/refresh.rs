@@ -3,10 +3,9 @@
 //! changes nothing and says why.
 
 use super::Licenses;
-use crate::audit::{self, Entry};
+use crate::core::audit::{self, Entry, who_of};
+use crate::core::error::internal;
 use crate::licensing::{ConnectorError, SetRef};
-use crate::services::internal;
-use crate::services::who_of;
 use app::api::ssr::Actor;
 use app::domain::ApiError;
 use app::domain::licenses::{RefreshReport, RefreshStatus};
@@ -143,8 +142,8 @@ impl Licenses {
             invalid: n_invalid,
             products,
         };
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             &who_of(actor),
             Entry::new("licenses.refreshed").after(json!({
@@ -152,7 +151,6 @@ impl Licenses {
             })),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(report)
     }
 

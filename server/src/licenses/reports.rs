@@ -2,7 +2,7 @@
 //! `app::domain::licenses::InstallationReport::build` / `compliance`; this module only gathers.
 
 use super::Licenses;
-use crate::services::internal;
+use crate::core::error::internal;
 use app::domain::ApiError;
 use app::domain::licenses::*;
 use std::collections::HashSet;

@@ -10,8 +10,9 @@
 
 use super::Store;
 use super::http::StoreError;
-use crate::services::internal;
+use crate::core::error::internal;
 use app::domain::ApiError;
+use app::domain::store::{InstallStatus, Store as Store_};
 use sqlx::AssertSqlSafe;
 use std::collections::BTreeMap;
 
@@ -22,6 +23,17 @@ pub struct Delivered {
     pub reclaimed: usize,
     pub installed: u64,
     pub failed: u64,
+}
+
+impl Delivered {
+    /// Counts `done` installs that turned `status`.
+    fn count(&mut self, status: InstallStatus, done: u64) {
+        if status == InstallStatus::Installed {
+            self.installed += done;
+        } else {
+            self.failed += done;
+        }
+    }
 }
 
 fn unavailable(e: StoreError) -> ApiError {
@@ -59,7 +71,7 @@ impl Store {
 
     pub async fn deliver(&self, connection_id: i64) -> Result<Delivered, ApiError> {
         let conn = self.connection_secret(connection_id).await?;
-        if conn.store == "apple" {
+        if conn.store == Store_::Apple {
             self.deliver_apple(connection_id, &conn.secret).await
         } else {
             self.deliver_microsoft(connection_id, &conn).await
@@ -180,10 +192,10 @@ impl Store {
                         .await
                         .map_err(internal)?;
                     }
-                    ("installed", String::new())
+                    (InstallStatus::Installed, String::new())
                 }
                 Err(StoreError::NotEnoughLicenses(_)) => (
-                    "failed",
+                    InstallStatus::Failed,
                     "The store has no license left for this app (error 9709). Sync to see the store's counts, or buy more.".to_string(),
                 ),
                 Err(e) => return Err(unavailable(e)),
@@ -193,7 +205,7 @@ impl Store {
                  WHERE app_id = $4 AND status = 'pending' AND device_id <> 0 \
                  AND user_id IN (SELECT user_id FROM store_users WHERE connection_id = $5 AND status = 'associated')",
             )
-            .bind(status)
+            .bind(status.as_str())
             .bind(&detail)
             .bind(self.clock.now())
             .bind(app_id)
@@ -202,11 +214,7 @@ impl Store {
             .await
             .map_err(internal)?
             .rows_affected();
-            if status == "installed" {
-                out.installed += done;
-            } else {
-                out.failed += done;
-            }
+            out.count(status, done);
         }
         Ok(out)
     }
@@ -262,18 +270,21 @@ impl Store {
                 sku_id: sku,
             };
             let (status, detail) = match client.seat(&key, &sign_in, false).await {
-                Ok(()) => ("installed", String::new()),
+                Ok(()) => (InstallStatus::Installed, String::new()),
                 Err(StoreError::Refused {
                     number: 409,
                     message,
-                }) => ("failed", format!("The store refused the seat: {message}")),
+                }) => (
+                    InstallStatus::Failed,
+                    format!("The store refused the seat: {message}"),
+                ),
                 Err(e) => return Err(unavailable(e)),
             };
             let done = sqlx::query(
                 "UPDATE store_installs SET status = $1, detail = $2, updated_at = $3 \
                  WHERE app_id = $4 AND user_id = $5 AND status = 'pending' AND device_id <> 0",
             )
-            .bind(status)
+            .bind(status.as_str())
             .bind(&detail)
             .bind(self.clock.now())
             .bind(app_id)
@@ -282,11 +293,7 @@ impl Store {
             .await
             .map_err(internal)?
             .rows_affected();
-            if status == "installed" {
-                out.installed += done;
-            } else {
-                out.failed += done;
-            }
+            out.count(status, done);
         }
         Ok(out)
     }

@@ -13,12 +13,13 @@
 //! reach nobody; a user whose last license goes has their installs marked uninstalled.
 
 use super::Store;
-use crate::audit::{self, Entry, Who};
+use crate::core::audit::{self, Entry, Who};
+use crate::core::error::internal;
+use crate::core::sql::{contains_pattern, count_for, execute_for, fetch_locked, set_column};
 use crate::db::{Db, Tx};
-use crate::directory::contains_pattern;
-use crate::services::internal;
+use crate::directory::{MembershipHook, Reach};
 use app::domain::ApiError;
-use app::domain::store::*;
+use app::domain::store::{Store as Store_, *};
 use serde_json::json;
 use sqlx::AssertSqlSafe;
 
@@ -54,16 +55,14 @@ pub(crate) async fn reconcile(
     app_id: i64,
     now: i64,
 ) -> Result<Delta, ApiError> {
-    let sql = format!(
-        "SELECT name, store, total_count, used, retired FROM store_apps WHERE id = $1{}",
-        db.for_update()
-    );
-    let app: Locked = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(app_id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(internal)?
-        .ok_or(ApiError::NotFound)?;
+    let app: Locked = fetch_locked(
+        db,
+        tx,
+        "SELECT name, store, total_count, used, retired FROM store_apps WHERE id = $1",
+        app_id,
+    )
+    .await?;
+    let store: Store_ = app.store.parse().map_err(internal)?;
     let freed = sqlx::query(AssertSqlSafe(format!(
         "DELETE FROM store_licenses WHERE app_id = $1 AND user_id NOT IN ({REACHED})"
     )))
@@ -110,7 +109,7 @@ pub(crate) async fn reconcile(
             &app.name, granted, available,
         )));
     }
-    if app.store == "apple" && granted > 0 {
+    if store == Store_::Apple && granted > 0 {
         // Apple licenses go to program users: new holders get invited (store::deliver).
         sqlx::query(
             "INSERT INTO store_users (connection_id, user_id, client_user_id, status, updated_at) \
@@ -124,22 +123,24 @@ pub(crate) async fn reconcile(
         .await
         .map_err(internal)?;
     }
-    update_installs(tx, app_id, &app.store, now).await?;
+    update_installs(tx, app_id, store, now).await?;
     Ok(Delta { granted, freed })
 }
 
 /// Install rows follow the holders: new holders get `pending` rows (one per matching device,
 /// or one without a device), users who lost the license get `uninstalled`.
-async fn update_installs(tx: &mut Tx, app_id: i64, store: &str, now: i64) -> Result<(), ApiError> {
-    let platforms = if store == "apple" {
-        "('ios', 'macos')"
-    } else {
-        "('windows')"
-    };
-    let waiting = if store == "apple" {
-        "Waiting for the user to accept the program's invitation"
-    } else {
-        "Waiting for the device to check in"
+async fn update_installs(
+    tx: &mut Tx,
+    app_id: i64,
+    store: Store_,
+    now: i64,
+) -> Result<(), ApiError> {
+    let (platforms, waiting) = match store {
+        Store_::Apple => (
+            "('ios', 'macos')",
+            "Waiting for the user to accept the program's invitation",
+        ),
+        Store_::Microsoft => ("('windows')", "Waiting for the device to check in"),
     };
     sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO store_installs (app_id, user_id, device_id, status, detail, updated_at) \
@@ -171,15 +172,40 @@ async fn update_installs(tx: &mut Tx, app_id: i64, store: &str, now: i64) -> Res
     Ok(())
 }
 
+/// Store licenses follow the directory (registered as one of its membership hooks): every path
+/// that changes whom a deployment reaches ends in [`reconcile`].
+pub struct StoreLicenses;
+
+#[async_trait::async_trait]
+impl MembershipHook for StoreLicenses {
+    /// Store licenses the user holds, however they were reached (`store_apps.used` must follow
+    /// every one of them).
+    async fn licenses_held(&self, tx: &mut Tx, user_id: i64) -> Result<i64, ApiError> {
+        count_for(
+            tx,
+            "SELECT COUNT(*) FROM store_licenses WHERE user_id = $1",
+            user_id,
+        )
+        .await
+    }
+
+    /// Store apps deployed to the group follow its members (new members consume, removed
+    /// members free); a deleted group's deployments go; device deployments follow new owners.
+    async fn follow(&self, db: &Db, tx: &mut Tx, reach: Reach, now: i64) -> Result<(), ApiError> {
+        match reach {
+            Reach::Members { group_id, .. } => group_changed(db, tx, group_id, now).await,
+            Reach::GroupDeleted { group_id } => {
+                target_deleted(db, tx, TargetKind::Group, group_id, now).await
+            }
+            Reach::DeviceOwners => devices_changed(db, tx, now).await,
+        }
+    }
+}
+
 /// After a group's members changed inside `tx`: every app deployed to the group follows (new
 /// members consume, removed members free). Refuses — rolling the change back — when an app runs
 /// short. Apps are visited in id order so two writers lock them in the same order.
-pub(crate) async fn group_changed(
-    db: &Db,
-    tx: &mut Tx,
-    group_id: i64,
-    now: i64,
-) -> Result<(), ApiError> {
+async fn group_changed(db: &Db, tx: &mut Tx, group_id: i64, now: i64) -> Result<(), ApiError> {
     let apps: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT app_id FROM store_deployments WHERE target_kind = 'group' AND target_id = $1 ORDER BY app_id",
     )
@@ -199,7 +225,7 @@ pub(crate) async fn group_changed(
 }
 
 /// A group or device is being deleted inside `tx`: its deployments go, and the apps follow.
-pub(crate) async fn target_deleted(
+async fn target_deleted(
     db: &Db,
     tx: &mut Tx,
     kind: TargetKind,
@@ -227,7 +253,7 @@ pub(crate) async fn target_deleted(
 }
 
 /// Devices changed owner (CSV import): every app deployed to devices follows.
-pub(crate) async fn devices_changed(db: &Db, tx: &mut Tx, now: i64) -> Result<(), ApiError> {
+async fn devices_changed(db: &Db, tx: &mut Tx, now: i64) -> Result<(), ApiError> {
     let apps: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT app_id FROM store_deployments WHERE target_kind = 'device' ORDER BY app_id",
     )
@@ -238,14 +264,6 @@ pub(crate) async fn devices_changed(db: &Db, tx: &mut Tx, now: i64) -> Result<()
         reconcile(db, tx, app_id, now).await?;
     }
     Ok(())
-}
-
-/// Store licenses a user holds (the directory refuses to delete such a user).
-pub(crate) async fn held_by(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM store_licenses WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&mut **tx)
-        .await
 }
 
 async fn target_name(tx: &mut Tx, kind: TargetKind, id: i64) -> Result<Option<String>, ApiError> {
@@ -334,8 +352,8 @@ impl Store {
             names.push(format!("{}: {name}", kind.code()));
         }
         let delta = reconcile(&self.db, &mut tx, form.app_id, now).await?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             who,
             Entry::new("store.deployed")
@@ -343,7 +361,6 @@ impl Store {
                 .after(json!({"intent": intent.code(), "targets": names, "granted": delta.granted, "freed": delta.freed})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok(DeployOutcome {
             deployments: form.targets.len() as i64,
             granted: delta.granted,
@@ -380,16 +397,18 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let (app_id, app_name, kind, target, before) = self.load_deployment(&mut tx, id).await?;
-        sqlx::query("UPDATE store_deployments SET intent = $1, updated_at = $2 WHERE id = $3")
-            .bind(intent.code())
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        let delta = reconcile(&self.db, &mut tx, app_id, now).await?;
-        audit::record(
+        set_column(
             &mut tx,
+            "store_deployments",
+            "intent",
+            intent.code(),
+            now,
+            id,
+        )
+        .await?;
+        let delta = reconcile(&self.db, &mut tx, app_id, now).await?;
+        audit::record_and_commit(
+            tx,
             now,
             who,
             Entry::new("store.intent_changed")
@@ -398,7 +417,6 @@ impl Store {
                 .after(json!({"intent": intent.code(), "granted": delta.granted, "freed": delta.freed})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok((
             DeployOutcome {
                 deployments: 1,
@@ -417,14 +435,10 @@ impl Store {
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let (app_id, app_name, kind, target, intent) = self.load_deployment(&mut tx, id).await?;
-        sqlx::query("DELETE FROM store_deployments WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        execute_for(&mut tx, "DELETE FROM store_deployments WHERE id = $1", id).await?;
         let delta = reconcile(&self.db, &mut tx, app_id, now).await?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             who,
             Entry::new("store.deployment_removed")
@@ -433,7 +447,6 @@ impl Store {
                 .after(json!({"freed": delta.freed})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         Ok((
             DeployOutcome {
                 deployments: 1,

@@ -15,10 +15,13 @@ pub mod microsoft;
 pub mod simulator;
 pub mod sync;
 
-use crate::audit::{self, Entry, Who};
+use crate::core::audit::{self, Entry, Who, who_of};
+use crate::core::clock::Clock;
+use crate::core::cursor::{Cursor, page};
+use crate::core::error::internal;
+use crate::core::sql::{Binds, contains_pattern, execute_for, unique_or};
 use crate::db::Db;
 use crate::secrets::SecretBox;
-use crate::services::{Clock, internal, who_of};
 use app::api::ssr::Actor;
 use app::api::store::StoreBackend;
 use app::domain::ApiError;
@@ -113,7 +116,7 @@ impl Store {
         .ok_or(ApiError::NotFound)?;
         let secret = self.secrets.open(&secret_enc).map_err(internal)?;
         Ok(ConnSecret {
-            store,
+            store: store.parse().map_err(internal)?,
             account_id,
             language,
             secret,
@@ -213,8 +216,8 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-            audit::record(
-                &mut tx,
+            audit::record_and_commit(
+                tx,
                 now,
                 who,
                 Entry::new("store.token_renewed")
@@ -222,7 +225,6 @@ impl Store {
                     .after(json!({"expires": app::domain::format_time(token.expires_at), "apple_id": apple_id})),
             )
             .await?;
-            tx.commit().await.map_err(internal)?;
             return Ok(id);
         }
         client.claim(&self.mdm_info()).await.map_err(token_error)?;
@@ -242,9 +244,9 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(crate::services::unique_or(|| ApiError::Conflict("An Apple account is already linked.".into())))?;
-        audit::record(
-            &mut tx,
+        .map_err(unique_or(|| ApiError::Conflict("An Apple account is already linked.".into())))?;
+        audit::record_and_commit(
+            tx,
             now,
             who,
             Entry::new("store.linked")
@@ -252,7 +254,6 @@ impl Store {
                 .after(json!({"store": "apple", "organization": token.org_name, "location": config.location_name, "apple_id": apple_id})),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
         self.first_sync(id, who.clone()).await;
         Ok(id)
     }
@@ -307,7 +308,7 @@ impl Store {
             ));
         }
         let conn = ConnSecret {
-            store: "microsoft".into(),
+            store: Store_::Microsoft,
             account_id: tenant.clone(),
             language: language.clone(),
             secret: form.client_secret.trim().to_string(),
@@ -359,7 +360,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await
-            .map_err(crate::services::unique_or(|| ApiError::Conflict("A Microsoft store account is already linked.".into())))?;
+            .map_err(unique_or(|| ApiError::Conflict("A Microsoft store account is already linked.".into())))?;
             audit::record(
                 &mut tx,
                 now,
@@ -432,19 +433,19 @@ impl Store {
             .await
             .map_err(internal)?;
         // Its apps can no longer be synced or deployed further: retired, kept with their history.
-        sqlx::query("UPDATE store_apps SET retired = 1 WHERE connection_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit::record(
+        execute_for(
             &mut tx,
+            "UPDATE store_apps SET retired = 1 WHERE connection_id = $1",
+            id,
+        )
+        .await?;
+        audit::record_and_commit(
+            tx,
             now,
             who,
             Entry::new("store.removed").target("store_connection", id, name),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn configure_tx(&self, who: &Who, id: i64, auto_sync: bool) -> Result<(), ApiError> {
@@ -464,8 +465,8 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        audit::record(
-            &mut tx,
+        audit::record_and_commit(
+            tx,
             now,
             who,
             Entry::new("store.sync_configured")
@@ -473,8 +474,7 @@ impl Store {
                 .before(json!({"automatic": before == 1}))
                 .after(json!({"automatic": auto_sync})),
         )
-        .await?;
-        tx.commit().await.map_err(internal)
+        .await
     }
 
     async fn runs(
@@ -499,19 +499,14 @@ impl Store {
         .fetch_one(&self.db.pool)
         .await
         .map_err(internal)?;
-        let more = rows.len() as i64 > PAGE;
-        let items: Vec<SyncRunView> = rows
-            .into_iter()
-            .take(PAGE as usize)
-            .map(RunRow::view)
-            .collect();
+        // The history's cursor is the last run's id, which the page sends back as `before_id`.
+        let (rows, next) = page(rows, PAGE, |r| r.id);
         Ok(ListPage {
-            next: if more {
-                items.last().map(|r| r.id.to_string())
-            } else {
-                None
-            },
-            items,
+            items: rows
+                .into_iter()
+                .map(RunRow::view)
+                .collect::<Result<_, _>>()?,
+            next: next.map(|id| id.to_string()),
             total,
         })
     }
@@ -555,11 +550,13 @@ impl Store {
             .fetch_optional(&self.db.pool)
             .await
             .map_err(internal)?;
-            let last = last.map(RunRow::view);
-            let running = last.clone().filter(|l| l.result == "running");
+            let last = last.map(RunRow::view).transpose()?;
+            let running = last
+                .clone()
+                .filter(|l| l.result == SyncResult::Running.as_str());
             out.push(ConnectionView {
                 id: r.id,
-                store: Store_::parse(&r.store).unwrap_or(Store_::Apple),
+                store: r.store.parse().map_err(internal)?,
                 status: ConnectionStatus::of(&r.state, r.expires_at, r.removed_at.is_some(), now),
                 name: r.name,
                 account_id: r.account_id,
@@ -586,18 +583,9 @@ impl Store {
         after: Option<String>,
     ) -> Result<ListPage<StoreAppView>, ApiError> {
         const PAGE: i64 = 50;
-        let (after_key, after_id) = match after.as_deref() {
-            None | Some("") => (String::new(), 0i64),
-            Some(c) => {
-                let (id, key) = c
-                    .split_once(':')
-                    .ok_or_else(|| ApiError::BadRequest("bad cursor".into()))?;
-                (
-                    key.to_string(),
-                    id.parse()
-                        .map_err(|_| ApiError::BadRequest("bad cursor".into()))?,
-                )
-            }
+        let (after_key, after_id) = match Cursor::decode(after.as_deref())? {
+            Some(c) => c.into_text()?,
+            None => (String::new(), 0),
         };
         let state = match f.state.as_str() {
             "" | "active" => 0,
@@ -610,51 +598,37 @@ impl Store {
              AND ($6 = 2 OR a.retired = $6) AND ($7 = 0 OR a.used >= a.total_count)";
         let q = f.q.trim().to_lowercase();
         let platform = f.platform.trim().to_lowercase();
-        let rows: Vec<AppRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "{APP_SELECT} WHERE {cond} AND ($8 = 0 OR a.name_key > $9 OR (a.name_key = $9 AND a.id > $8)) \
-             ORDER BY a.name_key, a.id LIMIT {}",
-            PAGE + 1
-        )))
-        .bind(&q)
-        .bind(contains(&q))
-        .bind(f.store.trim())
-        .bind(&platform)
-        .bind(contains(&platform))
-        .bind(state)
-        .bind(i64::from(f.exhausted))
-        .bind(after_id)
-        .bind(&after_key)
-        .fetch_all(&self.db.pool)
-        .await
-        .map_err(internal)?;
-        let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM store_apps a WHERE {cond}"
-        )))
-        .bind(&q)
-        .bind(contains(&q))
-        .bind(f.store.trim())
-        .bind(&platform)
-        .bind(contains(&platform))
-        .bind(state)
-        .bind(i64::from(f.exhausted))
-        .fetch_one(&self.db.pool)
-        .await
-        .map_err(internal)?;
-        let more = rows.len() as i64 > PAGE;
-        let items: Vec<StoreAppView> = rows
-            .into_iter()
-            .take(PAGE as usize)
-            .map(|r| r.view().0)
-            .collect();
+        let mut binds = Binds::default();
+        binds.text(&q);
+        binds.text(contains_pattern(&q));
+        binds.text(f.store.trim());
+        binds.text(&platform);
+        binds.text(contains_pattern(&platform));
+        binds.int(state);
+        binds.int(i64::from(f.exhausted));
+        let total: i64 = binds
+            .query_scalar(format!("SELECT COUNT(*) FROM store_apps a WHERE {cond}"))
+            .fetch_one(&self.db.pool)
+            .await
+            .map_err(internal)?;
+        binds.int(after_id);
+        binds.text(after_key);
+        let rows: Vec<AppRow> = binds
+            .query_as(format!(
+                "{APP_SELECT} WHERE {cond} AND ($8 = 0 OR a.name_key > $9 OR (a.name_key = $9 AND a.id > $8)) \
+                 ORDER BY a.name_key, a.id LIMIT {}",
+                PAGE + 1
+            ))
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(internal)?;
+        let (rows, next) = page(rows, PAGE, |r| Cursor::text(r.name.to_lowercase(), r.id));
         Ok(ListPage {
-            next: if more {
-                items
-                    .last()
-                    .map(|a| format!("{}:{}", a.id, a.name.to_lowercase()))
-            } else {
-                None
-            },
-            items,
+            items: rows
+                .into_iter()
+                .map(|r| r.view().map(|v| v.0))
+                .collect::<Result<_, _>>()?,
+            next: next.map(|c| c.encode()),
             total,
         })
     }
@@ -666,7 +640,8 @@ impl Store {
             .await
             .map_err(internal)?
             .ok_or(ApiError::NotFound)?;
-        let (app, product_id, sku, store_assigned, device_assignable, connection_name) = row.view();
+        let (app, product_id, sku, store_assigned, device_assignable, connection_name) =
+            row.view()?;
         let deployments: Vec<(i64, String, i64, String, i64, Option<String>)> = sqlx::query_as(
             "SELECT d.id, d.target_kind, d.target_id, d.intent, d.updated_at, \
              CASE d.target_kind WHEN 'user' THEN (SELECT display_name FROM dir_users WHERE id = d.target_id) \
@@ -744,7 +719,7 @@ impl Store {
         status: String,
         q: String,
     ) -> Result<Vec<InstallView>, ApiError> {
-        if !status.is_empty() && !INSTALL_STATUSES.contains(&status.as_str()) {
+        if !status.is_empty() && status.parse::<InstallStatus>().is_err() {
             return Err(ApiError::invalid(
                 "status",
                 "Choose pending, installed, failed or uninstalled.",
@@ -761,22 +736,24 @@ impl Store {
         .bind(app_id)
         .bind(&status)
         .bind(&q)
-        .bind(contains(&q))
+        .bind(contains_pattern(&q))
         .fetch_all(&self.db.pool)
         .await
         .map_err(internal)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| InstallView {
-                user_id: r.user_id,
-                user_name: r.user_name,
-                device_id: r.device_id,
-                device_name: r.device_name.unwrap_or_default(),
-                status: r.status,
-                detail: r.detail,
-                updated_at: r.updated_at,
+        rows.into_iter()
+            .map(|r| {
+                let status: InstallStatus = r.status.parse().map_err(internal)?;
+                Ok(InstallView {
+                    user_id: r.user_id,
+                    user_name: r.user_name,
+                    device_id: r.device_id,
+                    device_name: r.device_name.unwrap_or_default(),
+                    status: status.as_str().to_string(),
+                    detail: r.detail,
+                    updated_at: r.updated_at,
+                })
             })
-            .collect())
+            .collect()
     }
 }
 
@@ -795,14 +772,10 @@ struct InstallRow {
 }
 
 pub(crate) struct ConnSecret {
-    store: String,
+    store: Store_,
     account_id: String,
     language: String,
     secret: String,
-}
-
-fn contains(s: &str) -> String {
-    crate::directory::contains_pattern(s)
 }
 
 fn is_guid(s: &str) -> bool {
@@ -856,23 +829,26 @@ struct RunRow {
 }
 
 impl RunRow {
-    fn view(self) -> SyncRunView {
-        SyncRunView {
+    /// The run as the pages see it; a store or result this version does not know is an
+    /// internal error.
+    fn view(self) -> Result<SyncRunView, ApiError> {
+        let result: SyncResult = self.result.parse().map_err(internal)?;
+        Ok(SyncRunView {
             id: self.id,
             connection_id: self.connection_id,
             connection_name: self.connection_name,
-            store: Store_::parse(&self.store).unwrap_or(Store_::Apple),
+            store: self.store.parse().map_err(internal)?,
             trigger: self.trigger,
             started_by: self.started_by,
             started_at: self.started_at,
             finished_at: self.finished_at,
-            result: self.result,
+            result: result.as_str().to_string(),
             progress: self.progress,
             added: self.added,
             updated: self.updated,
             retired: self.retired,
             error: self.error,
-        }
+        })
     }
 }
 
@@ -899,14 +875,14 @@ struct AppRow {
 }
 
 impl AppRow {
-    fn view(self) -> (StoreAppView, String, String, i64, bool, String) {
-        (
+    fn view(self) -> Result<(StoreAppView, String, String, i64, bool, String), ApiError> {
+        Ok((
             StoreAppView {
                 id: self.id,
                 name: self.name,
                 publisher: self.publisher,
                 platform: self.platform,
-                store: Store_::parse(&self.store).unwrap_or(Store_::Apple),
+                store: self.store.parse().map_err(internal)?,
                 total: self.total_count,
                 used: self.used,
                 retired: self.retired == 1,
@@ -917,15 +893,7 @@ impl AppRow {
             self.store_assigned,
             self.device_assignable == 1,
             self.connection_name,
-        )
-    }
-}
-
-/// Audit identity for scheduled runs.
-pub(crate) fn system() -> Who {
-    Who {
-        actor_name: Some("system".into()),
-        ..Default::default()
+        ))
     }
 }
 

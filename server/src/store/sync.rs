@@ -6,9 +6,10 @@
 
 use super::Store;
 use super::http::StoreError;
-use crate::audit::{self, Entry, Who};
-use crate::services::internal;
+use crate::core::audit::{self, Entry, Who};
+use crate::core::error::internal;
 use app::domain::ApiError;
+use app::domain::store::{Store as Store_, SyncResult};
 use serde_json::json;
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
@@ -166,12 +167,13 @@ impl Store {
         let started_by = who.actor_name.clone().unwrap_or_else(|| "system".into());
         let run_id: i64 = sqlx::query_scalar(
             "INSERT INTO store_sync_runs (connection_id, trigger, started_by, started_at, result, progress) \
-             VALUES ($1, $2, $3, $4, 'running', 'Starting') RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, 'Starting') RETURNING id",
         )
         .bind(connection_id)
         .bind(trigger)
         .bind(&started_by)
         .bind(self.clock.now())
+        .bind(SyncResult::Running.as_str())
         .fetch_one(&self.db.pool)
         .await
         .map_err(internal)?;
@@ -244,8 +246,9 @@ impl Store {
             Err(failure) => {
                 let now = self.clock.now();
                 let _ = sqlx::query(
-                    "UPDATE store_sync_runs SET result = 'failed', finished_at = $1, error = $2, progress = '' WHERE id = $3",
+                    "UPDATE store_sync_runs SET result = $1, finished_at = $2, error = $3, progress = '' WHERE id = $4",
                 )
+                .bind(SyncResult::Failed.as_str())
                 .bind(now)
                 .bind(&failure.message)
                 .bind(run_id)
@@ -287,8 +290,8 @@ impl Store {
         let conn = self.connection_secret(connection_id).await?;
         let say = |s: String| *progress.lock().unwrap() = s;
         let mut out = Fetched::default();
-        match conn.store.as_str() {
-            "apple" => {
+        match conn.store {
+            Store_::Apple => {
                 let client = self.apple_client(&conn.secret)?;
                 let config = client.client_config().await?;
                 if config
@@ -370,7 +373,7 @@ impl Store {
                     .map(|u| (u.client_user_id, u.status))
                     .collect();
             }
-            _ => {
+            Store_::Microsoft => {
                 let client = self.microsoft_client(&conn)?;
                 let p = progress.clone();
                 let entries = client
@@ -605,8 +608,9 @@ impl Store {
         .await
         .map_err(db_err)?;
         sqlx::query(
-            "UPDATE store_sync_runs SET result = 'succeeded', finished_at = $1, added = $2, updated = $3, retired = $4, progress = '' WHERE id = $5",
+            "UPDATE store_sync_runs SET result = $1, finished_at = $2, added = $3, updated = $4, retired = $5, progress = '' WHERE id = $6",
         )
+        .bind(SyncResult::Succeeded.as_str())
         .bind(now)
         .bind(counts.added)
         .bind(counts.updated)
@@ -648,7 +652,7 @@ impl Store {
         .map_err(internal)?;
         let mut ran = 0;
         for id in due {
-            match self.sync_and_wait(id, "schedule", super::system()).await {
+            match self.sync_and_wait(id, "schedule", Who::system()).await {
                 Ok(_) => ran += 1,
                 Err(ApiError::Conflict(_)) => {}
                 Err(e) => return Err(e),

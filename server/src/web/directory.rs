@@ -1,8 +1,8 @@
 //! Directory HTTP endpoints that are not server functions: CSV import and export, and the
 //! inventory endpoint through which an agent reports a device's detected software.
 
-use super::AppState;
-use crate::directory::csv_io::{ImportError, Kind, MAX_IMPORT_BYTES};
+use super::{Answer, AppState, api_error as error, csv_download, too_large, upload_answer};
+use crate::directory::csv_io::{Kind, MAX_IMPORT_BYTES};
 use app::api::ssr::{Caller, check};
 use app::domain::directory::software_item;
 use app::domain::{ApiError, Permission};
@@ -10,40 +10,25 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
-
-use super::api_error as error;
 
 /// `GET /api/directory/export/{users|groups|devices|software}.csv`
 pub async fn export(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(file): Path<String>,
-) -> Response {
-    if let Err(e) = check(&caller, Permission::Read) {
-        return error(e);
-    }
-    let Some(kind) = Kind::parse(&file) else {
-        return error(ApiError::NotFound);
-    };
-    match state.directory.export(kind).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}.csv\"", kind.name()),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => error(e),
-    }
+) -> Answer {
+    check(&caller, Permission::Read).map_err(error)?;
+    let kind = Kind::parse(&file).ok_or_else(|| error(ApiError::NotFound))?;
+    let bytes = state.directory.export(kind).await.map_err(error)?;
+    let mut response = csv_download(&format!("{}.csv", kind.name()), bytes);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
 
 /// `POST /api/directory/import/{users|groups|devices|software}` with the CSV file as the body.
@@ -52,41 +37,21 @@ pub async fn import(
     Extension(caller): Extension<Caller>,
     Path(kind): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let actor = match check(&caller, Permission::ManageDirectory) {
-        Ok(a) => a,
-        Err(e) => return error(e),
-    };
-    let Some(kind) = Kind::parse(&kind) else {
-        return error(ApiError::NotFound);
-    };
+) -> Answer {
+    let actor = check(&caller, Permission::ManageDirectory).map_err(error)?;
+    let kind = Kind::parse(&kind).ok_or_else(|| error(ApiError::NotFound))?;
     let body = match body {
         Ok(b) => b,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                Json(json!({"message": format!(
-                    "The file is larger than {} MB. Split it into smaller files; nothing was imported.",
-                    MAX_IMPORT_BYTES / (1024 * 1024)
-                )})),
-            )
-                .into_response();
+            return Err(too_large(format!(
+                "The file is larger than {} MB. Split it into smaller files; nothing was imported.",
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            )));
         }
-        Err(rejection) => return error(ApiError::BadRequest(rejection.body_text())),
+        Err(rejection) => return Err(error(ApiError::BadRequest(rejection.body_text()))),
     };
-    match state.directory.import(&actor, kind, &body).await {
-        Ok(report) => (StatusCode::OK, Json(json!(report))).into_response(),
-        Err(ImportError::Invalid { errors, total }) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({
-                "message": format!("{total} problem(s) found; nothing was imported."),
-                "total": total,
-                "errors": errors,
-            })),
-        )
-            .into_response(),
-        Err(ImportError::Api(e)) => error(e),
-    }
+    let result = state.directory.import(&actor, kind, &body).await;
+    Ok(upload_answer(result, "imported"))
 }
 
 #[derive(Deserialize)]
@@ -109,35 +74,31 @@ pub async fn report_software(
     Extension(caller): Extension<Caller>,
     Path(name): Path<String>,
     body: Result<Json<SoftwareReport>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    let actor = match check(&caller, Permission::ManageDirectory) {
-        Ok(a) => a,
-        Err(e) => return error(e),
-    };
-    let Json(report) = match body {
-        Ok(b) => b,
-        Err(e) => return error(ApiError::BadRequest(e.body_text())),
-    };
+) -> Answer {
+    let actor = check(&caller, Permission::ManageDirectory).map_err(error)?;
+    let Json(report) = body.map_err(|e| error(ApiError::BadRequest(e.body_text())))?;
     let mut items = vec![];
     for (i, line) in report.software.iter().enumerate() {
         match software_item(&line.publisher, &line.product, &line.version) {
             Ok(item) if !items.contains(&item) => items.push(item),
             Ok(_) => {}
             Err(ApiError::Invalid { field, message }) => {
-                return error(ApiError::invalid(
+                return Err(error(ApiError::invalid(
                     &format!("software[{i}].{field}"),
                     message,
-                ));
+                )));
             }
-            Err(e) => return error(e),
+            Err(e) => return Err(error(e)),
         }
     }
-    match state.directory.report_software(&actor, &name, &items).await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({"device": name, "items": items.len()})),
-        )
-            .into_response(),
-        Err(e) => error(e),
-    }
+    state
+        .directory
+        .report_software(&actor, &name, &items)
+        .await
+        .map_err(error)?;
+    Ok((
+        StatusCode::OK,
+        Json(json!({"device": name, "items": items.len()})),
+    )
+        .into_response())
 }

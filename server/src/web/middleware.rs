@@ -2,7 +2,7 @@
 //! and the deny-by-default guard in front of server functions.
 
 use super::AppState;
-use crate::services::SESSION_COOKIE;
+use crate::admin::SESSION_COOKIE;
 use app::api::ssr::Caller;
 use app::domain::ApiError;
 use app::i18n::Lang;

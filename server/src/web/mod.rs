@@ -22,7 +22,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Arc<Services>,
-    pub directory: Arc<crate::directory::Directory>,
+    pub directory: Arc<crate::directory::DirectoryService>,
     pub licenses: Arc<crate::licenses::Licenses>,
     pub billing: Arc<crate::billing::Billing>,
     pub store: Arc<crate::store::Store>,
@@ -43,10 +43,7 @@ impl AppState {
             .output_name("licensedesk")
             .site_pkg_dir("pkg")
             .build();
-        let directory = Arc::new(crate::directory::Directory {
-            db: services.db.clone(),
-            clock: services.clock.clone(),
-        });
+        let directory = Arc::new(services.directory());
         let licenses = Arc::new(crate::licenses::Licenses {
             db: services.db.clone(),
             clock: services.clock.clone(),
@@ -182,6 +179,56 @@ pub(crate) fn api_error(e: app::domain::ApiError) -> Response {
     (
         status,
         axum::Json(serde_json::json!({"message": e.to_string(), "error": e})),
+    )
+        .into_response()
+}
+
+/// What a plain endpoint answers: its response, or the error's (both are responses, so a
+/// handler can use `?`).
+pub(crate) type Answer = Result<Response, Response>;
+
+/// A CSV file to download.
+pub(crate) fn csv_download(file_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The answer to a CSV upload: its report, or every problem found, when nothing was `kept`
+/// ("imported", "stored").
+pub(crate) fn upload_answer<T: serde::Serialize>(
+    result: Result<T, crate::csv_util::ImportError>,
+    kept: &str,
+) -> Response {
+    use crate::csv_util::ImportError;
+    match result {
+        Ok(report) => (StatusCode::OK, axum::Json(serde_json::json!(report))).into_response(),
+        Err(ImportError::Invalid { errors, total }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(serde_json::json!({
+                "message": format!("{total} problem(s) found; nothing was {kept}."),
+                "total": total,
+                "errors": errors,
+            })),
+        )
+            .into_response(),
+        Err(ImportError::Api(e)) => api_error(e),
+    }
+}
+
+/// A `413 Payload Too Large` with a message saying what to do.
+pub(crate) fn too_large(message: String) -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        axum::Json(serde_json::json!({ "message": message })),
     )
         .into_response()
 }

@@ -2,7 +2,8 @@
 //!
 //! - `run`      installs what is missing, builds (debug), starts the portal with the demo
 //!   organization on a fresh SQLite file at http://127.0.0.1:3000
-//! - `test`     installs what is missing and runs every check: fmt, clippy (server and wasm32),
+//! - `test`     installs what is missing and runs every check: fmt (rustfmt and leptosfmt for
+//!   `view!` bodies), clippy (server and wasm32),
 //!   unit and integration tests on SQLite and PostgreSQL, Playwright against the release binary
 //! - `release`  builds the single self-contained release binary
 //! - `site`     builds only the browser assets (`--release` for the optimised ones)
@@ -150,6 +151,25 @@ fn apt_install(packages: &[&str]) -> Result<()> {
         .args(["install", "-y", "-q", "--no-install-recommends"])
         .args(packages)
         .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// leptosfmt formats the `view!` macro bodies that rustfmt leaves alone; pinned so that every
+/// machine formats alike.
+const LEPTOSFMT_VERSION: &str = "0.1.33";
+
+fn ensure_leptosfmt() -> Result<()> {
+    let have = output(Command::new("leptosfmt").arg("--version")).unwrap_or_default();
+    if !have.contains(LEPTOSFMT_VERSION) {
+        println!("installing leptosfmt {LEPTOSFMT_VERSION}");
+        sh(Command::new("cargo").args([
+            "install",
+            "--locked",
+            "leptosfmt",
+            "--version",
+            LEPTOSFMT_VERSION,
+        ]))?;
+    }
+    Ok(())
 }
 
 fn ensure_browser_tools() -> Result<()> {
@@ -405,11 +425,17 @@ fn test() -> Result<()> {
     let mut t = Timer(vec![]);
     t.step("install missing tools", || {
         ensure_wasm_target()?;
+        ensure_leptosfmt()?;
         ensure_browser_tools()?;
         ensure_postgres()
     })?;
     t.step("cargo fmt --check", || {
         sh(cargo().args(["fmt", "--all", "--", "--check"]))
+    })?;
+    t.step("leptosfmt --check (view! macros)", || {
+        sh(Command::new("leptosfmt")
+            .args(["--quiet", "--check", "app/src", "frontend/src"])
+            .current_dir(root()))
     })?;
     t.step("clippy (server, app with ssr, xtask)", || {
         sh(cargo().args([
@@ -454,8 +480,20 @@ fn test() -> Result<()> {
     })?;
     t.step("integration tests on PostgreSQL", || {
         drop_old_test_databases();
+        // The same package set as the SQLite step, so cargo reuses its build (a different set
+        // unifies features differently and recompiles the workspace).
         sh(cargo()
-            .args(["test", "--locked", "-p", "licensedesk", "--tests"])
+            .args([
+                "test",
+                "--locked",
+                "-p",
+                "licensedesk",
+                "-p",
+                "app",
+                "-p",
+                "xtask",
+                "--tests",
+            ])
             .env("LICENSEDESK_TEST_DATABASE", postgres_url()))
     })?;
     let bin = t.step("release build (one binary, site embedded)", || build(true))?;

@@ -1,0 +1,70 @@
+//! Words every area uses: actions, column headings, the table and pager, CSV import, roles.
+//!
+//! English first (complete), then Dutch: only what has been translated, the rest falls back
+//! to English (`..EN`).
+
+declare_texts! {
+    CommonTexts {
+        col_kind: "Type",
+        search: "Search",
+        export_csv: "Export CSV",
+        import_csv: "Import CSV",
+        import_uploading: "Uploading… {}",
+        import_checking: "Checking every row and importing…",
+        import_done: "Imported {} rows.",
+        import_created_updated: "Created / updated: {}.",
+        import_failed: "The import failed; nothing was stored.",
+        col_line: "Line",
+        col_field: "Field",
+        col_problem: "Problem",
+        col_description: "Description",
+        col_select: "Select",
+        col_publisher: "Publisher",
+        col_product: "Product title",
+        page_first: "First page",
+        page_next: "Next page",
+        toast_saved: "Saved.",
+        delete: "Delete",
+        remove: "Remove",
+        select_user: "Select {}",
+        search_results: "Search results",
+        remove_from_selection: "Remove {} from the selection",
+        username: "Sign-in name",
+        password: "Password",
+        display_name: "Display name",
+        password_hint: "At least 12 characters. A passphrase of several words is easy to type and hard to guess.",
+        col_name: "Name",
+        col_role: "Role",
+        col_status: "Status",
+        col_created: "Created",
+        col_actions: "Actions",
+        enabled: "Enabled",
+        disabled: "Disabled",
+        never: "Never",
+        disable: "Disable",
+        enable: "Enable",
+        cancel: "Cancel",
+        save: "Save",
+        role_global_admin: "Global admin",
+        role_license_admin: "License admin",
+        role_user_admin: "User admin",
+        role_billing_admin: "Billing admin",
+        role_reader: "Reader",
+        filter_apply: "Filter",
+        loading: "Loading…",
+        table_empty: "Nothing to show.",
+        dismiss: "Dismiss",
+        sort_by: "Sort by",
+    }
+}
+
+pub const NL: CommonTexts = CommonTexts {
+    search: "Zoeken",
+    export_csv: "CSV exporteren",
+    import_csv: "CSV importeren",
+    username: "Aanmeldingsnaam",
+    password: "Wachtwoord",
+    cancel: "Annuleren",
+    save: "Opslaan",
+    ..EN
+};

@@ -1,0 +1,14 @@
+//! The integration tests, as one test binary (one link instead of one per area). Each module
+//! boots the real router against a fresh database — SQLite by default, PostgreSQL when
+//! `LICENSEDESK_TEST_DATABASE=postgres://…` names a server (see `common`).
+
+mod common;
+
+mod billing;
+mod demo;
+mod directory;
+mod foundation;
+mod licenses;
+mod migrations;
+mod refresh;
+mod store;
