@@ -59,6 +59,8 @@ pub fn current_lang() -> Lang {
 pub fn shell(assets: AssetLinks) -> impl IntoView {
     use leptos_meta::MetaTags;
     let lang = current_lang();
+    // The page's Content-Security-Policy allows this inline script by the response's nonce.
+    let nonce = api::ssr::csp_nonce();
     // No `<`, `>` or `&` in this script: it is emitted as the text of a <script> element.
     let boot = format!(
         "import init, {{ hydrate }} from '{}';\ninit({{ module_or_path: '{}' }}).then(function () {{ hydrate(); }});",
@@ -80,7 +82,9 @@ pub fn shell(assets: AssetLinks) -> impl IntoView {
                     r#type="application/wasm"
                     crossorigin=""
                 />
-                <script type="module">{boot}</script>
+                <script type="module" nonce=nonce>
+                    {boot}
+                </script>
                 <MetaTags />
             </head>
             <body>
@@ -90,6 +94,15 @@ pub fn shell(assets: AssetLinks) -> impl IntoView {
     }
 }
 
+/// The document title. On the server it is escaped, because leptos_meta writes it into the
+/// HTML head as it is (names in titles are people's input); the browser sets it as text.
+fn page_title(page: &str, app_name: &str) -> String {
+    let title = format!("{page} · {app_name}");
+    #[cfg(feature = "ssr")]
+    let title = api::ssr::escape_title(&title);
+    title
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -97,7 +110,7 @@ pub fn App() -> impl IntoView {
     provide_toasts();
     let t = i18n::use_texts();
     view! {
-        <Title formatter=move |page: String| format!("{page} · {}", t.shell.app_name) />
+        <Title formatter=move |page: String| page_title(&page, t.shell.app_name) />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />

@@ -73,7 +73,7 @@ test('a wrong password is refused with a clear message', async ({ page }) => {
   w.assertClean();
 });
 
-test('admins: add a Reader, who can read but not open Settings', async ({ page, browser }) => {
+test('admins: add a Reader, who reads the admin accounts but cannot change them', async ({ page, browser }) => {
   const w = watch(page);
   await signIn(page);
   await page.goto('/settings/admins');
@@ -99,12 +99,17 @@ test('admins: add a Reader, who can read but not open Settings', async ({ page, 
   const readerContext = await browser.newContext();
   const reader = await readerContext.newPage();
   const rw = watch(reader);
-  rw.expectStatus(403);
   await signIn(reader, 'rita', 'reader password 1');
-  await expect(reader.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Settings' })).toHaveCount(0);
-  const res = await reader.goto('/settings/admins');
-  expect(res?.status()).toBe(403);
-  await expect(reader.getByRole('heading', { level: 1, name: 'Access denied' })).toBeVisible();
+  // The Reader role reads everything (SPEC D-4), admin accounts included, and changes nothing.
+  await reader.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Settings' }).click();
+  await expect(reader).toHaveURL(/\/settings\/admins$/);
+  await hydrated(reader);
+  await expect(reader.getByRole('heading', { level: 1, name: 'Admin accounts and roles' })).toBeVisible();
+  await expect(reader.locator('tr[data-admin="rita"]')).toContainText('Reader');
+  await expect(reader.getByRole('region', { name: 'Add admin' })).toHaveCount(0);
+  await expect(reader.getByRole('button', { name: 'Change role' })).toHaveCount(0);
+  await expect(reader.getByRole('button', { name: 'Disable' })).toHaveCount(0);
+  rw.assertClean();
   await readerContext.close();
 });
 

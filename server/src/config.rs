@@ -68,6 +68,11 @@ pub struct ServeArgs {
     /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy you control).
     #[arg(long, env = "LICENSEDESK_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// With `--trust-proxy`: how many reverse proxies stand in front of the portal. The client
+    /// address is this many entries from the right of `X-Forwarded-For` (entries further left
+    /// are written by the client and ignored).
+    #[arg(long, env = "LICENSEDESK_TRUSTED_PROXIES", default_value_t = 1)]
+    pub trusted_proxies: usize,
     /// Base URL of the volume licensing service used by Refresh now, e.g. `http://127.0.0.1:3300`.
     /// Demo mode starts the built-in simulator and uses it when this is not set.
     #[arg(long, env = "LICENSEDESK_LICENSING_URL")]

@@ -1,5 +1,5 @@
-//! Shared pieces of CSV uploads: the list of problems (line, field, message), text decoding
-//! with line numbers, and line numbers for csv records.
+//! Shared pieces of CSV files: the list of problems (line, field, message), text decoding
+//! with line numbers, line numbers for csv records, and formula-safe cells for exports.
 
 use app::domain::ApiError;
 use serde::Serialize;
@@ -132,5 +132,84 @@ impl<'a> Lines<'a> {
     /// The 1-based line of a byte offset.
     pub fn line_of_byte(&self, at: usize) -> u64 {
         self.newlines.partition_point(|&nl| nl < at) as u64 + 1
+    }
+}
+
+/// The first characters with which a spreadsheet treats a cell as a formula (OWASP's list).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn needs_guard(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_START)
+}
+
+/// A cell as an export writes it: a text that a spreadsheet would run as a formula gets a
+/// leading `'` (shown as text, never evaluated). Plain numbers (`-12.50`) stay as they are.
+/// With [`restore`] it is exact both ways: every text of the form `'…'<formula start>…` gets
+/// one more `'`, which `restore` takes off again.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let number = cell
+        .chars()
+        .all(|c| c.is_ascii_digit() || ".+-eE".contains(c))
+        && cell.parse::<f64>().is_ok();
+    if needs_guard(cell) && !number {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The text behind a cell that [`neutralise`] wrote (imports call it on every field).
+pub fn restore(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// Writes one row of an export with every cell neutralised.
+pub fn write_row<I, S>(w: &mut csv::Writer<Vec<u8>>, row: I) -> csv::Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    w.write_record(row.into_iter().map(|c| neutralise(c.as_ref()).into_owned()))
+}
+
+#[cfg(test)]
+mod formula_tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_restored_exactly() {
+        for (cell, written) in [
+            ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
+            ("+1+1", "'+1+1"),
+            ("-2+3", "'-2+3"),
+            ("@cmd", "'@cmd"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("'=x", "''=x"),
+            ("''-x", "'''-x"),
+            ("-12.50", "-12.50"),
+            ("+31 20 123", "'+31 20 123"),
+            ("'quoted", "'quoted"),
+            ("'", "'"),
+            ("Ada", "Ada"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), written, "{cell:?}");
+            assert_eq!(restore(written), cell, "{written:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, the written cell never starts a formula and reads back exactly.
+        #[test]
+        fn any_text_round_trips(cell in "['=+@\\-\t\r a-z0-9.]{0,12}") {
+            let written = neutralise(&cell);
+            let number = written.parse::<f64>().is_ok();
+            proptest::prop_assert!(number || !written.starts_with(FORMULA_START));
+            proptest::prop_assert_eq!(restore(&written), cell.as_str());
+        }
     }
 }

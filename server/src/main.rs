@@ -82,8 +82,14 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         grace_days: i64::from(args.billing_grace_days),
         ..licensedesk::billing::Billing::new(services.db.clone(), services.clock.clone())
     };
-    let mut state =
-        AppState::new(services, Assets::discover(), args.trust_proxy).with_billing(billing);
+    let https = args
+        .public_url
+        .as_ref()
+        .is_some_and(|u| u.scheme() == "https");
+    let mut state = AppState::new(services, Assets::discover(), args.trust_proxy)
+        .with_proxies(args.trusted_proxies)
+        .with_https(https)
+        .with_billing(billing);
     let job = state.billing.clone();
     let every = Duration::from_secs(u64::from(args.billing_job_minutes.max(1)) * 60);
     tokio::spawn(async move {
@@ -146,6 +152,12 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         store.microsoft_url = Some(base);
     }
     state = state.with_store(store);
+    // Runs cut off by a crash or kill are closed before anything else looks at them.
+    match state.store.recover_interrupted().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(runs = n, "closed interrupted store sync runs"),
+        Err(e) => tracing::warn!(error = %e, "could not close interrupted store sync runs"),
+    }
     if args.demo
         && let Err(e) = licensedesk::demo::store::seed(&state.store).await
     {

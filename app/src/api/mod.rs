@@ -96,7 +96,8 @@ pub async fn current_admin() -> Result<Option<Me>, ApiError> {
 pub async fn list_admins() -> Result<Vec<AdminView>, ApiError> {
     use ssr::*;
     let result = async {
-        authorize(crate::domain::Permission::ManageAdmins)?;
+        // Every role reads the admin accounts (SPEC D-4); only a Global admin changes them.
+        authorize(crate::domain::Permission::Read)?;
         backend()?.list_admins().await
     }
     .await;

@@ -114,6 +114,43 @@ pub fn set_page_status(code: u16) {
     }
 }
 
+/// The Content-Security-Policy of a rendered page: scripts only from the site itself or with
+/// this response's nonce (the boot script and Leptos' resource scripts carry it), WebAssembly
+/// allowed, nothing embedded or embedding. Sets the header and returns the nonce for the boot
+/// script.
+pub fn csp_nonce() -> Option<String> {
+    let nonce = leptos::nonce::use_nonce()?.to_string();
+    if let (Some(opts), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        )),
+    ) {
+        opts.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+    Some(nonce)
+}
+
+/// Text for the document `<title>` as the server writes it. leptos_meta puts the title into
+/// the HTML head without escaping, so markup in a name (a user's, an app's) would become
+/// elements; the browser sets `document.title` as plain text and needs no escaping.
+pub fn escape_title(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub struct SetupInput {
     pub org_name: String,
     pub username: String,

@@ -74,9 +74,12 @@ impl FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
-                ApiError::BadRequest(m)
-            }
+            // Arguments that do not decode or are missing, a body that is not UTF-8 or over
+            // the limit: the caller's mistake (the answer becomes 400 or 413).
+            ServerFnErrorErr::Args(m)
+            | ServerFnErrorErr::Deserialization(m)
+            | ServerFnErrorErr::MissingArg(m) => ApiError::BadRequest(m),
+            ServerFnErrorErr::UnsupportedRequestMethod(m) => ApiError::BadRequest(m),
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => ApiError::Internal {
                 reference: "network".into(),
             },

@@ -2,7 +2,7 @@
 
 use crate::api::{SignOut, current_admin};
 use crate::components::{Loaded, Toaster};
-use crate::domain::{Me, Role};
+use crate::domain::Me;
 use crate::i18n::use_texts;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
@@ -26,18 +26,16 @@ fn Frame(me: Me) -> impl IntoView {
     let t = use_texts();
     let location = use_location();
     let sign_out = ServerAction::<SignOut>::new();
-    let is_global = me.role == Role::GlobalAdmin;
-    let mut items = vec![
+    let items = vec![
         ("/", t.shell.nav_dashboard, ""),
         ("/store/connections", t.shell.nav_store, "/store"),
         ("/licenses", t.shell.nav_licenses, "/licenses"),
         ("/billing/subscriptions", t.shell.nav_billing, "/billing"),
         ("/users", t.shell.nav_directory, "/users|/groups|/devices"),
+        // Every role reads the settings (admin accounts); only a Global admin changes them.
+        ("/settings/admins", t.shell.nav_settings, "/settings"),
+        ("/audit", t.shell.nav_audit, "/audit"),
     ];
-    if is_global {
-        items.push(("/settings/admins", t.shell.nav_settings, "/settings"));
-    }
-    items.push(("/audit", t.shell.nav_audit, "/audit"));
     let nav = items
         .into_iter()
         .map(|(href, label, prefixes)| {

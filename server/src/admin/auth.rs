@@ -11,8 +11,37 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password on a blocking thread (Argon2 takes tens of milliseconds of CPU).
+/// How many Argon2 computations run at once. Each takes 19 MiB and tens of milliseconds of a
+/// core, so this bounds what a burst of sign-ins can take: about 19 MiB × permits, and the
+/// async workers stay free for everything else (`/healthz` included).
+pub fn hashing_permits() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(hashing_permits()));
+
+/// How long a sign-in waits for a hashing slot before it is told to come back.
+pub const SIGN_IN_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// All hashing slots stayed busy for the whole wait.
+#[derive(Debug, thiserror::Error)]
+#[error("the server is busy checking other passwords")]
+pub struct Busy;
+
+async fn hashing_slot(
+    wait: std::time::Duration,
+) -> Result<tokio::sync::SemaphorePermit<'static>, Busy> {
+    match tokio::time::timeout(wait, HASHING.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(Busy),
+    }
+}
+
+/// Hashes a password on a blocking thread (Argon2 takes tens of milliseconds of CPU), within
+/// the hashing bound.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    let _slot = hashing_slot(std::time::Duration::from_secs(30)).await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
             .map_err(|e| anyhow::anyhow!("salt: {e}"))?;
@@ -24,10 +53,12 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
     .await?
 }
 
-/// Verifies a password on a blocking thread. With no stored hash (unknown account) it still
-/// spends the same work on a dummy hash, so timing does not reveal which accounts exist.
-pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// Verifies a password on a blocking thread, within the hashing bound (waits at most
+/// [`SIGN_IN_QUEUE_WAIT`]). With no stored hash (unknown account) it still spends the same work
+/// on a dummy hash, so timing does not reveal which accounts exist.
+pub async fn verify_password(password: String, stored: Option<String>) -> Result<bool, Busy> {
+    let _slot = hashing_slot(SIGN_IN_QUEUE_WAIT).await?;
+    Ok(tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         match PasswordHash::new(&stored) {
             Ok(parsed) => argon2()
@@ -37,7 +68,7 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -86,9 +117,13 @@ mod tests {
     async fn hash_and_verify() {
         let h = hash_password("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse battery".into(), Some(h.clone())).await);
-        assert!(!verify_password("wrong".into(), Some(h)).await);
-        assert!(!verify_password("anything".into(), None).await);
+        assert!(
+            verify_password("correct horse battery".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong".into(), Some(h)).await.unwrap());
+        assert!(!verify_password("anything".into(), None).await.unwrap());
     }
 
     #[test]

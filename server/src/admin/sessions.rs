@@ -8,6 +8,7 @@ use crate::db::Tx;
 use crate::services::Services;
 use app::api::ssr::{Actor, AuthedAdmin, Caller, SignedIn};
 use app::domain::{ApiError, Role};
+use sqlx::AssertSqlSafe;
 
 pub const SESSION_COOKIE: &str = "ld_session";
 
@@ -84,6 +85,13 @@ impl Services {
             .bind(now - auth::THROTTLE_WINDOW_SECS)
             .execute(&self.db.pool)
             .await?;
+        sqlx::query(
+            "DELETE FROM sign_in_scopes WHERE (throttle_logged_at IS NULL OR throttle_logged_at < $1) \
+             AND NOT EXISTS (SELECT 1 FROM sign_in_failures f WHERE f.scope = sign_in_scopes.scope)",
+        )
+        .bind(now - auth::THROTTLE_WINDOW_SECS)
+        .execute(&self.db.pool)
+        .await?;
         Ok(())
     }
 
@@ -108,38 +116,111 @@ impl Services {
         Ok(token)
     }
 
-    async fn failures(&self, scope: &str, limit: usize) -> Result<Vec<i64>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT at FROM sign_in_failures WHERE scope = $1 AND at > $2 ORDER BY at DESC LIMIT $3",
-        )
-        .bind(scope.to_string())
-        .bind(self.now() - auth::THROTTLE_WINDOW_SECS)
-        .bind(limit as i64)
-        .fetch_all(&self.db.pool)
-        .await
-    }
-
-    async fn throttled(&self, account: &str, address: &str) -> Result<Option<u64>, sqlx::Error> {
+    /// The throttle decision for one attempt, taken under the scopes' row locks so that
+    /// simultaneous attempts are decided one after another: either the attempt is refused
+    /// (throttled; written to the audit log at most once per scope and window), or it is
+    /// counted as a failure *before* the password is checked — a correct password takes the
+    /// count back. Returns the ids of the failure rows written for this attempt.
+    async fn admit_attempt(
+        &self,
+        who: &Who,
+        scopes: [(&str, usize); 2],
+    ) -> Result<Result<Vec<i64>, u64>, ApiError> {
         let now = self.now();
-        let mut wait = None;
-        for (scope, limit) in [
-            (account, auth::ACCOUNT_FAILURE_LIMIT),
-            (address, auth::ADDRESS_FAILURE_LIMIT),
-        ] {
-            let failures = self.failures(scope, limit).await?;
-            wait = wait.max(auth::throttle_wait(
-                &failures,
-                limit,
-                auth::THROTTLE_WINDOW_SECS,
-                now,
-            ));
+        let since = now - auth::THROTTLE_WINDOW_SECS;
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        let mut wait: Option<u64> = None;
+        let mut unlogged = vec![];
+        // Always the account first, then the address: one lock order for every attempt.
+        for (scope, limit) in scopes {
+            sqlx::query(
+                "INSERT INTO sign_in_scopes (scope) VALUES ($1) ON CONFLICT (scope) DO NOTHING",
+            )
+            .bind(scope.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            let logged_at: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT throttle_logged_at FROM sign_in_scopes WHERE scope = $1{}",
+                self.db.for_update()
+            )))
+            .bind(scope.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+            let failures: Vec<i64> = sqlx::query_scalar(
+                "SELECT at FROM sign_in_failures WHERE scope = $1 AND at > $2 \
+                 ORDER BY at DESC LIMIT $3",
+            )
+            .bind(scope.to_string())
+            .bind(since)
+            .bind(limit as i64)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+            if let Some(w) = auth::throttle_wait(&failures, limit, auth::THROTTLE_WINDOW_SECS, now)
+            {
+                wait = wait.max(Some(w));
+                if logged_at.is_none_or(|at| at <= since) {
+                    unlogged.push(scope.to_string());
+                }
+            }
         }
-        Ok(wait)
+        if let Some(wait) = wait {
+            if unlogged.is_empty() {
+                tx.rollback().await.map_err(internal)?;
+            } else {
+                for scope in &unlogged {
+                    sqlx::query(
+                        "UPDATE sign_in_scopes SET throttle_logged_at = $1 WHERE scope = $2",
+                    )
+                    .bind(now)
+                    .bind(scope.clone())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                }
+                // One summary per scope and window; the attempts refused after it are not
+                // written (an attacker cannot grow the append-only log this way).
+                let entry = Entry {
+                    after: Some(serde_json::json!({
+                        "scopes": unlogged,
+                        "retry_after_secs": wait,
+                        "window_secs": auth::THROTTLE_WINDOW_SECS,
+                    })),
+                    ..Entry::new("auth.sign_in_throttled")
+                };
+                audit::record_and_commit(tx, now, who, entry).await?;
+            }
+            return Ok(Err(wait));
+        }
+        let mut ids = vec![];
+        for (scope, _) in scopes {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO sign_in_failures (scope, at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(scope.to_string())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+            ids.push(id);
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(Ok(ids))
     }
 
-    async fn record_alone(&self, who: &Who, entry: Entry<'_>) -> Result<(), ApiError> {
-        let tx = self.db.begin_write().await.map_err(internal)?;
-        audit::record_and_commit(tx, self.now(), who, entry).await
+    /// Takes back the failure rows of an attempt that was not checked after all.
+    async fn withdraw_attempt(&self, ids: &[i64]) -> Result<(), ApiError> {
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        for id in ids {
+            sqlx::query("DELETE FROM sign_in_failures WHERE id = $1")
+                .bind(*id)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)
     }
 
     pub(super) async fn sign_in_with(
@@ -158,17 +239,23 @@ impl Services {
         let account_scope = format!("account:{name}");
         let address_scope = format!("ip:{}", caller.client_ip);
         let who = Who::anonymous(caller, Some(name.clone()));
-        if let Some(wait) = self
-            .throttled(&account_scope, &address_scope)
-            .await
-            .map_err(internal)?
+        let attempt = match self
+            .admit_attempt(
+                &who,
+                [
+                    (&account_scope, auth::ACCOUNT_FAILURE_LIMIT),
+                    (&address_scope, auth::ADDRESS_FAILURE_LIMIT),
+                ],
+            )
+            .await?
         {
-            self.record_alone(&who, Entry::new("auth.sign_in_throttled"))
-                .await?;
-            return Err(ApiError::TooManyRequests {
-                retry_after_secs: wait,
-            });
-        }
+            Ok(ids) => ids,
+            Err(wait) => {
+                return Err(ApiError::TooManyRequests {
+                    retry_after_secs: wait,
+                });
+            }
+        };
         let row: Option<(i64, String, i64)> =
             sqlx::query_as("SELECT id, password_hash, enabled FROM admins WHERE username = $1")
                 .bind(name.clone())
@@ -176,13 +263,28 @@ impl Services {
                 .await
                 .map_err(internal)?;
         let verified =
-            auth::verify_password(password.to_string(), row.as_ref().map(|r| r.1.clone())).await;
+            match auth::verify_password(password.to_string(), row.as_ref().map(|r| r.1.clone()))
+                .await
+            {
+                Ok(verified) => verified,
+                Err(auth::Busy) => {
+                    // Not checked: the attempt does not count, and the caller comes back shortly.
+                    self.withdraw_attempt(&attempt).await?;
+                    tracing::warn!("sign-in refused: every password-hashing slot stayed busy");
+                    return Err(ApiError::TooManyRequests {
+                        retry_after_secs: 2,
+                    });
+                }
+            };
         let now = self.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         match row {
             Some((id, _, 1)) if verified => {
-                sqlx::query("DELETE FROM sign_in_failures WHERE scope = $1")
+                // A correct password clears the account's failures and takes this attempt's
+                // count back from the address.
+                sqlx::query("DELETE FROM sign_in_failures WHERE scope = $1 OR id = $2")
                     .bind(account_scope)
+                    .bind(attempt[1])
                     .execute(&mut *tx)
                     .await
                     .map_err(internal)?;
@@ -214,14 +316,7 @@ impl Services {
                 })
             }
             _ => {
-                for scope in [account_scope, address_scope] {
-                    sqlx::query("INSERT INTO sign_in_failures (scope, at) VALUES ($1, $2)")
-                        .bind(scope)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(internal)?;
-                }
+                // The failure was counted before the check; only the audit entry is left.
                 audit::record_and_commit(tx, now, &who, Entry::new("auth.sign_in_failed")).await?;
                 Err(ApiError::SignInFailed)
             }

@@ -536,44 +536,53 @@ impl Billing {
         let detail = self.invoice_detail(id).await?;
         let mut w = csv::Writer::from_writer(vec![]);
         let inv = &detail.invoice;
-        w.write_record([
-            "invoice",
-            "period",
-            "billing_profile",
-            "kind",
-            "description",
-            "quantity",
-            "unit_price",
-            "amount",
-            "currency",
-        ])
+        crate::csv_util::write_row(
+            &mut w,
+            [
+                "invoice",
+                "period",
+                "billing_profile",
+                "kind",
+                "description",
+                "quantity",
+                "unit_price",
+                "amount",
+                "currency",
+            ],
+        )
         .map_err(internal)?;
         for l in &detail.lines {
-            w.write_record([
-                inv.number.as_str(),
-                inv.period.as_str(),
-                inv.profile_name.as_str(),
-                l.kind.as_str(),
-                l.description.as_str(),
-                &l.quantity.to_string(),
-                &format_decimal(l.unit_price_minor, &l.currency),
-                &format_decimal(l.amount_minor, &l.currency),
-                l.currency.as_str(),
-            ])
+            crate::csv_util::write_row(
+                &mut w,
+                [
+                    inv.number.as_str(),
+                    inv.period.as_str(),
+                    inv.profile_name.as_str(),
+                    l.kind.as_str(),
+                    l.description.as_str(),
+                    &l.quantity.to_string(),
+                    &format_decimal(l.unit_price_minor, &l.currency),
+                    &format_decimal(l.amount_minor, &l.currency),
+                    l.currency.as_str(),
+                ],
+            )
             .map_err(internal)?;
         }
         for t in &inv.totals {
-            w.write_record([
-                inv.number.as_str(),
-                inv.period.as_str(),
-                inv.profile_name.as_str(),
-                "total",
-                "Total",
-                "",
-                "",
-                &format_decimal(t.amount_minor, &t.currency),
-                t.currency.as_str(),
-            ])
+            crate::csv_util::write_row(
+                &mut w,
+                [
+                    inv.number.as_str(),
+                    inv.period.as_str(),
+                    inv.profile_name.as_str(),
+                    "total",
+                    "Total",
+                    "",
+                    "",
+                    &format_decimal(t.amount_minor, &t.currency),
+                    t.currency.as_str(),
+                ],
+            )
             .map_err(internal)?;
         }
         let body = w.into_inner().map_err(internal)?;

@@ -9,7 +9,7 @@ use crate::core::audit::{self, Entry, Who, who_of};
 use crate::core::error::internal;
 use crate::core::sql::execute_for;
 pub use crate::csv_util::{ImportError, RowError};
-use crate::csv_util::{Lines, Problems, single, utf8_text};
+use crate::csv_util::{Lines, Problems, restore, single, utf8_text, write_row};
 use crate::db::Tx;
 use app::api::directory::UserInput;
 use app::api::ssr::Actor;
@@ -140,7 +140,8 @@ fn rows(kind: Kind, bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, ImportError
                     );
                     continue;
                 }
-                out.push((line, r.iter().map(str::to_string).collect()));
+                // Exports guard formula-like cells with a `'`; take it off again.
+                out.push((line, r.iter().map(|f| restore(f).to_string()).collect()));
             }
             Err(e) => {
                 let line = lines.line_at(e.position());
@@ -616,7 +617,7 @@ impl Directory {
     /// Writes one kind as CSV, in the columns `import` reads.
     pub async fn export(&self, kind: Kind) -> Result<Vec<u8>, ApiError> {
         let mut w = csv::Writer::from_writer(vec![]);
-        w.write_record(kind.columns()).map_err(internal)?;
+        write_row(&mut w, kind.columns()).map_err(internal)?;
         match kind {
             Kind::Users => {
                 let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
@@ -626,7 +627,7 @@ impl Directory {
                 .await
                 .map_err(internal)?;
                 for (name, sign_in, dept, enabled) in rows {
-                    w.write_record([name, sign_in, dept, (enabled == 1).to_string()])
+                    write_row(&mut w, [name, sign_in, dept, (enabled == 1).to_string()])
                         .map_err(internal)?;
                 }
             }
@@ -650,7 +651,7 @@ impl Directory {
                 }
                 for (id, name, description) in groups {
                     let m = by_group.remove(&id).unwrap_or_default().join(";");
-                    w.write_record([name, description, m]).map_err(internal)?;
+                    write_row(&mut w, [name, description, m]).map_err(internal)?;
                 }
             }
             Kind::Devices => {
@@ -662,14 +663,17 @@ impl Directory {
                 .await
                 .map_err(internal)?;
                 for (name, platform, os, user, join, check_in) in rows {
-                    w.write_record([
-                        name,
-                        platform,
-                        os,
-                        user.unwrap_or_default(),
-                        join.unwrap_or_default(),
-                        check_in.map(format_time).unwrap_or_default(),
-                    ])
+                    write_row(
+                        &mut w,
+                        [
+                            name,
+                            platform,
+                            os,
+                            user.unwrap_or_default(),
+                            join.unwrap_or_default(),
+                            check_in.map(format_time).unwrap_or_default(),
+                        ],
+                    )
                     .map_err(internal)?;
                 }
             }
@@ -682,8 +686,7 @@ impl Directory {
                 .await
                 .map_err(internal)?;
                 for (device, publisher, product, version) in rows {
-                    w.write_record([device, publisher, product, version])
-                        .map_err(internal)?;
+                    write_row(&mut w, [device, publisher, product, version]).map_err(internal)?;
                 }
             }
         }

@@ -167,14 +167,17 @@ impl Licenses {
     pub async fn installation_csv(&self, scope: SoftwareScope) -> Result<Vec<u8>, ApiError> {
         let r = self.build_installation_report(scope).await?;
         let mut w = csv::Writer::from_writer(vec![]);
-        w.write_record([
-            "publisher",
-            "product",
-            "installed",
-            "licenses_owned",
-            "status",
-            "difference",
-        ])
+        crate::csv_util::write_row(
+            &mut w,
+            [
+                "publisher",
+                "product",
+                "installed",
+                "licenses_owned",
+                "status",
+                "difference",
+            ],
+        )
         .map_err(internal)?;
         for l in &r.lines {
             let (status, diff) = match l.status {
@@ -182,14 +185,17 @@ impl Licenses {
                 Compliance::UnderLicensed(n) => ("under-licensed", n),
                 Compliance::OverLicensed(n) => ("over-licensed", n),
             };
-            w.write_record([
-                l.publisher.clone(),
-                l.product.clone(),
-                l.installed.to_string(),
-                l.owned.to_string(),
-                status.to_string(),
-                diff.to_string(),
-            ])
+            crate::csv_util::write_row(
+                &mut w,
+                [
+                    l.publisher.clone(),
+                    l.product.clone(),
+                    l.installed.to_string(),
+                    l.owned.to_string(),
+                    status.to_string(),
+                    diff.to_string(),
+                ],
+            )
             .map_err(internal)?;
         }
         w.into_inner().map_err(internal)
@@ -203,35 +209,44 @@ impl Licenses {
     ) -> Result<Vec<u8>, ApiError> {
         let r = self.build_purchase_report(groups, scope).await?;
         let mut w = csv::Writer::from_writer(vec![]);
-        w.write_record([
-            "license_group",
-            "agreement",
-            "type",
-            "publisher",
-            "product",
-            "licenses",
-        ])
+        crate::csv_util::write_row(
+            &mut w,
+            [
+                "license_group",
+                "agreement",
+                "type",
+                "publisher",
+                "product",
+                "licenses",
+            ],
+        )
         .map_err(internal)?;
         for l in &r.lines {
-            w.write_record([
-                l.group_name.clone(),
-                l.agreement.clone(),
-                l.kind.as_str().to_string(),
-                l.publisher.clone().unwrap_or_default(),
-                l.product.clone().unwrap_or_else(|| "Not available".into()),
-                l.licenses.map(|n| n.to_string()).unwrap_or_default(),
-            ])
+            crate::csv_util::write_row(
+                &mut w,
+                [
+                    l.group_name.clone(),
+                    l.agreement.clone(),
+                    l.kind.as_str().to_string(),
+                    l.publisher.clone().unwrap_or_default(),
+                    l.product.clone().unwrap_or_else(|| "Not available".into()),
+                    l.licenses.map(|n| n.to_string()).unwrap_or_default(),
+                ],
+            )
             .map_err(internal)?;
         }
         for (publisher, product, installed) in &r.gaps {
-            w.write_record([
-                "(no license in the selected groups)".to_string(),
-                String::new(),
-                "gap".to_string(),
-                publisher.clone(),
-                product.clone(),
-                format!("0 of {installed} installed"),
-            ])
+            crate::csv_util::write_row(
+                &mut w,
+                [
+                    "(no license in the selected groups)".to_string(),
+                    String::new(),
+                    "gap".to_string(),
+                    publisher.clone(),
+                    product.clone(),
+                    format!("0 of {installed} installed"),
+                ],
+            )
             .map_err(internal)?;
         }
         w.into_inner().map_err(internal)

@@ -67,7 +67,7 @@ impl Store {
             apple_url: APPLE_URL.into(),
             microsoft_url: None,
             http: Http::new(Duration::from_secs(30)),
-            owner: format!("{:016x}", rand::random::<u64>()),
+            owner: self::sync::process_owner(),
             sync_interval_secs: 12 * 3600,
             delivering: Default::default(),
         }
@@ -483,6 +483,8 @@ impl Store {
         before_id: Option<i64>,
     ) -> Result<ListPage<SyncRunView>, ApiError> {
         const PAGE: i64 = 50;
+        // A run whose server is gone is never shown as running.
+        self.recover_interrupted().await?;
         let rows: Vec<RunRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{RUN_SELECT} WHERE ($1 = 0 OR r.connection_id = $1) AND ($2 = 0 OR r.id < $2) ORDER BY r.id DESC LIMIT {}",
             PAGE + 1
@@ -512,6 +514,7 @@ impl Store {
     }
 
     async fn connections(&self) -> Result<Vec<ConnectionView>, ApiError> {
+        self.recover_interrupted().await?;
         #[derive(sqlx::FromRow)]
         struct Row {
             id: i64,

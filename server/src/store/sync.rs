@@ -15,8 +15,56 @@ use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// A lease lasts this long unless renewed (a crashed process frees it after this).
-pub const LEASE_SECS: i64 = 120;
+/// A lease lasts this long unless renewed (the running process renews it twice a second, so a
+/// crashed process on another machine frees it after this; on the same machine a restart frees
+/// it at once, see [`owner_is_gone`]).
+pub const LEASE_SECS: i64 = 30;
+
+/// What a run that was cut off says in the history.
+pub const INTERRUPTED: &str =
+    "Interrupted: the server running this sync stopped before it finished; nothing was changed.";
+
+/// This process as it names itself in sync leases: `host:pid:nonce`.
+pub fn process_owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && !h.contains(':'))
+        .unwrap_or_else(|| "unknown".into());
+    format!(
+        "{host}:{}:{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    )
+}
+
+/// Whether the lease owner `owner` is a process that no longer exists, as far as `me` can
+/// tell: only owners on the same machine can be checked (an earlier process with the same pid,
+/// e.g. a restarted container, or a pid that no longer runs). Owners elsewhere are alive until
+/// their lease runs out.
+pub fn owner_is_gone(owner: &str, me: &str) -> bool {
+    let parts = |o: &str| -> Option<(String, u32, String)> {
+        let mut it = o.splitn(3, ':');
+        Some((
+            it.next()?.to_string(),
+            it.next()?.parse().ok()?,
+            it.next()?.to_string(),
+        ))
+    };
+    let (Some((host, pid, nonce)), Some((my_host, my_pid, my_nonce))) = (parts(owner), parts(me))
+    else {
+        return false;
+    };
+    if host != my_host || host == "unknown" {
+        return false;
+    }
+    if pid == my_pid {
+        return nonce != my_nonce;
+    }
+    let proc_fs = std::path::Path::new("/proc/self").exists();
+    proc_fs && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
@@ -97,6 +145,88 @@ fn platform_of(platforms: &[String]) -> String {
 }
 
 impl Store {
+    /// Closes runs whose process is gone: frees leases held by processes on this machine that
+    /// no longer exist, then marks every run still "running" on a connection without a live
+    /// lease as failed ("interrupted"), with an audit entry, in one transaction. Called at
+    /// start-up, before each run and by the automatic-sync loop; answers how many runs it closed.
+    pub async fn recover_interrupted(&self) -> Result<u64, ApiError> {
+        let now = self.clock.now();
+        let held: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, lease_owner FROM store_connections \
+             WHERE lease_owner IS NOT NULL AND lease_until >= $1",
+        )
+        .bind(now)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        let dead: Vec<(i64, String)> = held
+            .into_iter()
+            .filter(|(_, owner)| owner_is_gone(owner, &self.owner))
+            .collect();
+        let running: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM store_sync_runs WHERE result = 'running'")
+                .fetch_one(&self.db.pool)
+                .await
+                .map_err(internal)?;
+        if dead.is_empty() && running == 0 {
+            return Ok(0);
+        }
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        for (id, owner) in &dead {
+            sqlx::query(
+                "UPDATE store_connections SET lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $1 AND lease_owner = $2",
+            )
+            .bind(*id)
+            .bind(owner.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        let closed: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT r.id, r.connection_id FROM store_sync_runs r \
+             JOIN store_connections c ON c.id = r.connection_id \
+             WHERE r.result = 'running' AND (c.lease_until IS NULL OR c.lease_until < $1)",
+        )
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(internal)?;
+        for (run_id, connection_id) in &closed {
+            sqlx::query(
+                "UPDATE store_sync_runs SET result = $1, finished_at = $2, progress = '', error = $3 \
+                 WHERE id = $4 AND result = 'running'",
+            )
+            .bind(SyncResult::Failed.as_str())
+            .bind(now)
+            .bind(INTERRUPTED)
+            .bind(*run_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+            audit::record(
+                &mut tx,
+                now,
+                &Who::system(),
+                Entry {
+                    target_type: Some("store_connection"),
+                    target_id: Some(connection_id.to_string()),
+                    after: Some(json!({"run": run_id, "result": "failed", "error": INTERRUPTED})),
+                    ..Entry::new("store.sync_interrupted")
+                },
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(internal)?;
+        if !closed.is_empty() {
+            tracing::warn!(
+                runs = closed.len(),
+                "closed store sync runs whose server stopped"
+            );
+        }
+        Ok(closed.len() as u64)
+    }
+
     /// Takes the connection's sync lease; `false` when another run (any process) holds it.
     pub async fn acquire_lease(&self, connection_id: i64) -> Result<bool, ApiError> {
         let now = self.clock.now();
@@ -159,6 +289,7 @@ impl Store {
                 }
             )));
         }
+        self.recover_interrupted().await?;
         if !self.acquire_lease(connection_id).await? {
             return Err(ApiError::Conflict(format!(
                 "A sync of {name} is already running. Follow it on this page or in the sync history."
@@ -636,6 +767,7 @@ impl Store {
     /// Starts the runs that are due (automatic sync); answers how many ran. Safe on several
     /// servers at once: the lease lets one of them run each connection.
     pub async fn run_due(self: &Arc<Self>) -> Result<usize, ApiError> {
+        self.recover_interrupted().await?;
         if self.sync_interval_secs <= 0 {
             return Ok(0);
         }

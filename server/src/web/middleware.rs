@@ -51,7 +51,21 @@ fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .into_response()
 }
 
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// The policy of pages that Leptos did not render (error pages, plain answers): no script at
+/// all. Rendered pages carry their own, with the request's nonce (`app::api::ssr::csp_nonce`).
+const FALLBACK_CSP: &str = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
+     form-action 'self'";
+
+/// Security headers on every answer: no sniffing or framing, a Content-Security-Policy, a
+/// Permissions-Policy that turns off what the portal never uses, HSTS when served over HTTPS,
+/// and `Cache-Control: no-store` on everything but the hashed assets (signed-in pages and API
+/// answers must not stay in shared or browser caches).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cacheable = {
+        let path = req.uri().path();
+        path.starts_with("/pkg/") || path == "/favicon.svg"
+    };
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -60,7 +74,87 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), \
+             bluetooth=(), interest-cohort=()",
+        ),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(FALLBACK_CSP),
+        );
+    }
+    if state.https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if !cacheable {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
+}
+
+/// The largest body a server function accepts (axum's default body limit).
+pub const SERVER_FN_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+fn too_large() -> Response {
+    let error = ApiError::BadRequest(format!(
+        "the request is too large (at most {} MB)",
+        SERVER_FN_BODY_LIMIT / (1024 * 1024)
+    ));
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string(&error).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+/// Client errors stay client errors. A server function whose arguments cannot be read fails
+/// before its own code runs, and the server-function layer answers such failures with 500; here
+/// the answer's status becomes the one its `ApiError` means (400 for arguments that do not
+/// decode, 413 for a body over the limit). Real server faults (`ApiError::Internal`) keep 500.
+pub async fn api_client_errors(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let upload_route = {
+        let path = req.uri().path();
+        path.starts_with("/api/directory/import/") || path == "/api/licenses/upload"
+    };
+    if !upload_route && declared.is_some_and(|n| n > SERVER_FN_BODY_LIMIT) {
+        return too_large();
+    }
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (parts.status, "").into_response();
+    };
+    match serde_json::from_slice::<ApiError>(&bytes) {
+        Ok(ApiError::BadRequest(m)) if m.contains("length limit exceeded") => too_large(),
+        Ok(err) if err.status() != 500 => {
+            parts.status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        _ => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
 }
 
 /// Refuses cross-site state-changing requests. Browsers send `Sec-Fetch-Site` (and `Origin`) with
@@ -116,20 +210,36 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn client_ip(req: &Request, trust_proxy: bool) -> String {
-    if trust_proxy
-        && let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-    {
-        return first.trim().to_string();
+/// The client's address. Behind `trusted` reverse proxies (`--trust-proxy`), each proxy appends
+/// the address it saw to `X-Forwarded-For`, so the client is the `trusted`-th entry from the
+/// right; whatever stands left of it was written by the client and is ignored. A header with
+/// fewer entries, or an entry that is not an IP address, falls back to the connection's peer.
+fn client_ip(req: &Request, trusted_proxies: usize) -> String {
+    let peer = || {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_string())
+    };
+    if trusted_proxies == 0 {
+        return peer();
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_string())
+    let hops: Vec<String> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|h| h.trim().to_string())
+        .collect();
+    forwarded_client(&hops, trusted_proxies).unwrap_or_else(peer)
+}
+
+fn forwarded_client(hops: &[String], trusted_proxies: usize) -> Option<String> {
+    let hop = hops.len().checked_sub(trusted_proxies).map(|i| &hops[i])?;
+    hop.parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 /// Resolves the session cookie and puts the [`Caller`] and the page language into the request.
@@ -143,7 +253,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     let mut caller = Caller {
         admin: None,
         session_id: None,
-        client_ip: client_ip(&req, state.trust_proxy),
+        client_ip: client_ip(&req, state.trusted_proxies()),
         request_id,
     };
     if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) {
@@ -230,6 +340,28 @@ mod tests {
         ])));
         // No browser headers at all: a script or curl, which carries no ambient cookies.
         assert!(same_origin(&headers(&[("host", "127.0.0.1:3000")])));
+    }
+
+    #[test]
+    fn forwarded_for_takes_the_rightmost_untrusted_hop() {
+        let hops =
+            |s: &str| -> Vec<String> { s.split(',').map(|h| h.trim().to_string()).collect() };
+        // The client wrote "1.2.3.4"; our one proxy appended the address it really saw.
+        assert_eq!(
+            forwarded_client(&hops("1.2.3.4, 203.0.113.7"), 1).as_deref(),
+            Some("203.0.113.7")
+        );
+        // Two proxies: the second appended the first's address.
+        assert_eq!(
+            forwarded_client(&hops("6.6.6.6, 203.0.113.7, 10.0.0.2"), 2).as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(forwarded_client(&hops("203.0.113.7"), 2), None);
+        assert_eq!(forwarded_client(&hops("not-an-ip"), 1), None);
+        assert_eq!(
+            forwarded_client(&hops("2001:db8::1"), 1).as_deref(),
+            Some("2001:db8::1")
+        );
     }
 
     #[test]

@@ -29,6 +29,11 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub assets: Arc<Assets>,
     pub trust_proxy: bool,
+    /// How many reverse proxies stand in front (with `trust_proxy`); see
+    /// `middleware::client_ip`.
+    pub proxies: usize,
+    /// The portal is reached over HTTPS (`--public-url https://…`): send HSTS.
+    pub https: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -67,11 +72,31 @@ impl AppState {
             leptos,
             assets: Arc::new(assets),
             trust_proxy,
+            proxies: 1,
+            https: false,
         }
     }
 }
 
 impl AppState {
+    /// The number of proxies whose `X-Forwarded-For` entries are trusted (0 without
+    /// `--trust-proxy`).
+    pub fn trusted_proxies(&self) -> usize {
+        if self.trust_proxy { self.proxies } else { 0 }
+    }
+
+    /// Behind `proxies` reverse proxies (`--trusted-proxies`).
+    pub fn with_proxies(mut self, proxies: usize) -> AppState {
+        self.proxies = proxies.max(1);
+        self
+    }
+
+    /// Served over HTTPS: answers carry Strict-Transport-Security.
+    pub fn with_https(mut self, https: bool) -> AppState {
+        self.https = https;
+        self
+    }
+
     /// Replaces the billing service (grace period and payment terms from configuration).
     pub fn with_billing(mut self, billing: crate::billing::Billing) -> AppState {
         self.billing = Arc::new(billing);
@@ -163,12 +188,16 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(fallback)
         .layer(axum::middleware::from_fn(middleware::api_guard))
+        .layer(axum::middleware::from_fn(middleware::api_client_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::session,
         ))
         .layer(axum::middleware::from_fn(middleware::csrf))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .with_state(state);
     middleware::observability(router)
 }

@@ -8,6 +8,7 @@ mod billing;
 mod demo;
 mod directory;
 mod foundation;
+mod hardening;
 mod licenses;
 mod migrations;
 mod refresh;

@@ -1186,3 +1186,81 @@ async fn sync_now_while_a_run_is_going_is_refused_in_the_same_process_too() {
     assert_eq!(code, StatusCode::OK);
     wait_idle(&app).await;
 }
+
+/// A sync cut off by a killed server (its run left "running", its lease held by a process that
+/// is gone) is closed as interrupted when the next server starts, and Sync now works at once —
+/// not after the lease would have run out. A lease of a live process elsewhere is respected
+/// until it runs out.
+#[tokio::test]
+async fn a_killed_sync_is_closed_as_interrupted_and_sync_now_works_at_once() {
+    let (app, _sim, store) = store_app(StoreSim::seeded(10, 0)).await;
+    let grace = app.setup().await;
+    let (_, id) = link(&grace, &token(ORG), true).await;
+    let id = id.as_i64().unwrap();
+    wait_idle(&app).await;
+    let now = app.clock.now_for_tests();
+    let me = store.owner.clone();
+    let host = me.split(':').next().unwrap().to_string();
+    let kill = |owner: String| {
+        let app = &app;
+        async move {
+            sqlx::query(
+                "UPDATE store_connections SET lease_owner = $1, lease_until = $2 WHERE id = $3",
+            )
+            .bind(owner)
+            .bind(now + 25)
+            .bind(id)
+            .execute(&app.db().pool)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO store_sync_runs (connection_id, trigger, started_by, started_at, result, progress) \
+                 VALUES ($1, 'manual', 'grace', $2, 'running', 'Reading assignments')",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&app.db().pool)
+            .await
+            .unwrap();
+        }
+    };
+    let form = [("connection_id", id.to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // A process of this machine that no longer exists (an earlier incarnation with our pid).
+    let pid = std::process::id();
+    kill(format!("{host}:{pid}:00000000deadbeef")).await;
+    assert_eq!(store.recover_interrupted().await.unwrap(), 1);
+    let (_, runs) = grace
+        .call_json("store_sync_runs", &[("connection_id", &id.to_string())])
+        .await;
+    let latest = &runs["items"][0];
+    assert_eq!(latest["result"], "failed", "{runs}");
+    assert!(
+        latest["error"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Interrupted"),
+        "{latest}"
+    );
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"store.sync_interrupted".to_string())
+    );
+    let (code, body) = grace.call_json("store_sync_now", &form).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    wait_idle(&app).await;
+
+    // A process on another machine: alive until its lease runs out, then closed the same way.
+    kill("elsewhere:4242:0123456789abcdef".to_string()).await;
+    assert_eq!(store.recover_interrupted().await.unwrap(), 0);
+    let (code, _) = grace.call_json("store_sync_now", &form).await;
+    assert_eq!(code, StatusCode::CONFLICT);
+    app.clock.advance(26);
+    let (_, list) = grace.call_json("store_connections", &[]).await;
+    assert!(list[0]["running"].is_null(), "{list}");
+    let (code, body) = grace.call_json("store_sync_now", &form).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    wait_idle(&app).await;
+}

@@ -32,15 +32,19 @@ pub(super) fn AdminTable(
     sort: Memo<(String, bool)>,
     my_id: i64,
     actions: AdminActions,
+    /// The viewer may change admins (Global admin); others read the list only.
+    manage: bool,
 ) -> impl IntoView {
     let t = use_texts();
-    let columns = vec![
+    let mut columns = vec![
         Column::sortable("name", t.common.col_name),
         Column::sortable("role", t.common.col_role),
         Column::sortable("status", t.common.col_status),
         Column::sortable("last_sign_in", t.settings.col_last_sign_in),
-        Column::new("actions", t.common.col_actions),
     ];
+    if manage {
+        columns.push(Column::new("actions", t.common.col_actions));
+    }
     let count = list.len();
     let list = StoredValue::new(list);
     view! {
@@ -51,7 +55,7 @@ pub(super) fn AdminTable(
             row_count=Signal::stored(count)
         >
             <For each=move || list.get_value() key=|a| (a.id, a.role, a.enabled) let:admin>
-                <AdminRow admin=admin my_id=my_id actions=actions />
+                <AdminRow admin=admin my_id=my_id actions=actions manage=manage />
             </For>
         </DataTable>
     }
@@ -78,7 +82,7 @@ pub(super) fn RoleSelect(#[prop(optional)] selected: Option<Role>, id: String) -
 }
 
 #[component]
-fn AdminRow(admin: AdminView, my_id: i64, actions: AdminActions) -> impl IntoView {
+fn AdminRow(admin: AdminView, my_id: i64, actions: AdminActions, manage: bool) -> impl IntoView {
     let t = use_texts();
     let AdminActions {
         change,
@@ -106,16 +110,23 @@ fn AdminRow(admin: AdminView, my_id: i64, actions: AdminActions) -> impl IntoVie
                 <span class="secondary-text">{admin.username.clone()}</span>
             </td>
             <td>
-                <ActionForm action=change attr:class="inline">
-                    <input type="hidden" name="id" value=id />
-                    <label class="visually-hidden" for=select_id.clone()>
-                        {t.settings.change_role}
-                    </label>
-                    <RoleSelect selected=admin.role id=select_id />
-                    <button type="submit" class="secondary small">
-                        {t.settings.change_role}
-                    </button>
-                </ActionForm>
+                {if manage {
+                    view! {
+                        <ActionForm action=change attr:class="inline">
+                            <input type="hidden" name="id" value=id />
+                            <label class="visually-hidden" for=select_id.clone()>
+                                {t.settings.change_role}
+                            </label>
+                            <RoleSelect selected=admin.role id=select_id />
+                            <button type="submit" class="secondary small">
+                                {t.settings.change_role}
+                            </button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                } else {
+                    role_label(t, admin.role).into_any()
+                }}
             </td>
             <td>{enabled_pill(admin.enabled)}</td>
             <td class="time">
@@ -124,44 +135,49 @@ fn AdminRow(admin: AdminView, my_id: i64, actions: AdminActions) -> impl IntoVie
                     .map(format_time)
                     .unwrap_or_else(|| t.common.never.to_string())}
             </td>
-            <td class="actions">
-                {if admin.enabled {
+            {manage
+                .then(move || {
                     view! {
-                        <button
-                            type="button"
-                            class="secondary small"
-                            on:click=move |_| {
-                                target.set((id, name.clone()));
-                                disable_open.set(true);
-                            }
-                        >
-                            {t.common.disable}
-                        </button>
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <ActionForm action=enable attr:class="inline">
-                            <input type="hidden" name="id" value=id />
-                            <input type="hidden" name="enabled" value="true" />
-                            <button type="submit" class="secondary small">
-                                {t.common.enable}
+                        <td class="actions">
+                            {if admin.enabled {
+                                view! {
+                                    <button
+                                        type="button"
+                                        class="secondary small"
+                                        on:click=move |_| {
+                                            target.set((id, name.clone()));
+                                            disable_open.set(true);
+                                        }
+                                    >
+                                        {t.common.disable}
+                                    </button>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <ActionForm action=enable attr:class="inline">
+                                        <input type="hidden" name="id" value=id />
+                                        <input type="hidden" name="enabled" value="true" />
+                                        <button type="submit" class="secondary small">
+                                            {t.common.enable}
+                                        </button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }}
+                            <button
+                                type="button"
+                                class="secondary small"
+                                on:click=move |_| {
+                                    target.set((id, name2.clone()));
+                                    reset_open.set(true);
+                                }
+                            >
+                                {t.settings.reset_password}
                             </button>
-                        </ActionForm>
+                        </td>
                     }
-                        .into_any()
-                }}
-                <button
-                    type="button"
-                    class="secondary small"
-                    on:click=move |_| {
-                        target.set((id, name2.clone()));
-                        reset_open.set(true);
-                    }
-                >
-                    {t.settings.reset_password}
-                </button>
-            </td>
+                })}
         </tr>
     }
 }

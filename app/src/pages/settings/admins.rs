@@ -1,12 +1,13 @@
-//! `/settings/admins` — admin accounts and roles (Global admin only; the server enforces it).
+//! `/settings/admins` — admin accounts and roles. Every role reads the list (SPEC D-4); only a
+//! Global admin sees the controls that change it (the server enforces it).
 
 use super::admin_table::{AdminTable, RoleSelect, sort_admins};
 use crate::api::{AddAdmin, ChangeRole, ResetPassword, SetAdminEnabled, list_admins};
 use crate::components::{
-    ConfirmDialog, DialogActions, Field, FormError, Loaded, field_error, toast_on_success,
+    ConfirmDialog, DialogActions, Field, FormError, Loaded, can, field_error, toast_on_success,
     use_sort, use_toasts,
 };
-use crate::domain::{Me, Role};
+use crate::domain::{Me, Permission, Role};
 use crate::i18n::{fill, use_texts};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -82,6 +83,7 @@ pub fn AdminsPage() -> impl IntoView {
         }
     });
     let my_id = me.id;
+    let manage = can(Permission::ManageAdmins);
     view! {
         <Title text=t.settings.admins />
         <h1>{t.settings.admins}</h1>
@@ -94,11 +96,18 @@ pub fn AdminsPage() -> impl IntoView {
                 let (key, desc) = sort.get();
                 sort_admins(&mut list, &key, desc);
                 // Read here, not in the table: a new sort re-renders the loaded list.
-                view! { <AdminTable list=list sort=sort my_id=my_id actions=actions /> }
+                view! {
+                    <AdminTable list=list sort=sort my_id=my_id actions=actions manage=manage />
+                }
             }
         </Loaded>
-        <AddAdminPanel add=add />
-        <AdminDialogs actions=actions />
+        {manage
+            .then(|| {
+                view! {
+                    <AddAdminPanel add=add />
+                    <AdminDialogs actions=actions />
+                }
+            })}
     }
 }
 

@@ -1,0 +1,320 @@
+//! Defects found from outside the project (hostile text, bursts, malformed bodies, forged
+//! headers), each reproduced here so that it cannot come back. Runs on SQLite and PostgreSQL.
+
+use crate::common::{Client, PASSWORD, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const HOSTILE_NAME: &str = "</title><img src=x onerror=alert(1)>";
+
+async fn add_user(c: &Client, name: &str, sign_in: &str) -> i64 {
+    let (code, id) = c
+        .call_json(
+            "users_save",
+            &[
+                ("display_name", name),
+                ("sign_in_name", sign_in),
+                ("department", "Research"),
+            ],
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{id}");
+    id.as_i64().unwrap()
+}
+
+/// A display name written into the page title during server rendering must be escaped (it was
+/// emitted raw into `<title>`, so the image's handler ran for every admin opening the page).
+#[tokio::test]
+async fn hostile_names_are_escaped_in_the_title() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    let id = add_user(&grace, HOSTILE_NAME, "mallory@contoso.com").await;
+    let res = grace.get(&format!("/users/{id}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        !html.contains("<img src=x"),
+        "the name reached the HTML unescaped"
+    );
+    let title = html
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .expect("a title");
+    assert!(
+        title.starts_with("&lt;/title&gt;&lt;img src=x onerror=alert(1)&gt;"),
+        "{title}"
+    );
+}
+
+/// 60 simultaneous wrong passwords for one account: the throttle decides before hashing, so at
+/// most the account limit (5) are checked; the rest are refused with 429 and Retry-After.
+#[tokio::test]
+async fn simultaneous_sign_ins_are_counted_before_hashing() {
+    let app = TestApp::spawn().await;
+    app.setup().await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..60 {
+        let c = app.client();
+        attempts.spawn(async move {
+            let res = c
+                .http
+                .post(format!("{}/api/sign_in", c.base))
+                .form(&[("username", "grace"), ("password", "wrong password")])
+                .send()
+                .await
+                .unwrap();
+            let retry = res.headers().contains_key("retry-after");
+            (res.status(), retry)
+        });
+    }
+    let results = attempts.join_all().await;
+    let checked = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(checked <= 5, "{checked} attempts were checked");
+    assert!(
+        results
+            .iter()
+            .all(|(s, retry)| *s == StatusCode::UNAUTHORIZED
+                || (*s == StatusCode::TOO_MANY_REQUESTS && *retry)
+                || *s == StatusCode::SERVICE_UNAVAILABLE && *retry),
+        "{results:?}"
+    );
+    let failed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in_failed'")
+            .fetch_one(&app.db().pool)
+            .await
+            .unwrap();
+    assert_eq!(failed as usize, checked);
+    // The right password is refused too while the account is throttled.
+    let (status, _) = app.client().sign_in("grace", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Throttled attempts do not grow the append-only audit log without bound: one summary entry
+/// per scope and window.
+#[tokio::test]
+async fn throttled_attempts_are_summarised_in_the_audit_log() {
+    let app = TestApp::spawn().await;
+    app.setup().await;
+    let c = app.client();
+    for _ in 0..40 {
+        let (status, _) = c.sign_in("grace", "wrong").await;
+        assert!(
+            status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS,
+            "{status}"
+        );
+    }
+    let throttled: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.sign_in_throttled'",
+    )
+    .fetch_one(&app.db().pool)
+    .await
+    .unwrap();
+    assert!(
+        (1..=2).contains(&throttled),
+        "{throttled} throttle entries for 35 throttled attempts"
+    );
+    // After the window, a new summary may be written.
+    app.clock.advance(16 * 60);
+    let (status, _) = c.sign_in("grace", PASSWORD).await;
+    assert!(status.is_success(), "{status}");
+}
+
+/// Malformed arguments to every server function are client errors (4xx), never 500; an
+/// over-long body is 413.
+#[tokio::test]
+async fn malformed_bodies_never_answer_5xx() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    let paths: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, method)| (path.to_string(), method.to_string()))
+        .filter(|(path, _)| !path.ends_with("/sign_out"))
+        .collect();
+    let bodies: Vec<Vec<u8>> = vec![
+        b"id=abc&group_id=x&app_id=-&profile_id=1.5&quantity=zz&enabled=maybe&add=perhaps".to_vec(),
+        b"id=99999999999999999999999&assigned=%ZZ".to_vec(),
+        b"".to_vec(),
+        vec![b'i', b'd', b'=', 0xff, 0xfe, 0xfd],
+        b"{\"id\": 1}".to_vec(),
+        b"form[name]=1&form=2&=&&&".to_vec(),
+    ];
+    let mut seen = 0;
+    for (path, method) in &paths {
+        if method != "POST" {
+            continue;
+        }
+        for body in &bodies {
+            let res = grace
+                .http
+                .post(format!("{}{path}", app.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let text = res.text().await.unwrap();
+            assert!(
+                status.is_client_error() || status.is_success(),
+                "{path} with {:?}: {status} {text}",
+                String::from_utf8_lossy(body)
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 300, "{seen} requests");
+    // Too long: 413 with a message, not 500.
+    let big = format!("display_name={}", "x".repeat(3 * 1024 * 1024));
+    let res = grace
+        .http
+        .post(format!("{}/api/users_save", app.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert!(body.to_string().contains("too large"), "{body}");
+}
+
+/// CSV exports neutralise cells that a spreadsheet would run as a formula, and the import reads
+/// them back to the exact text.
+#[tokio::test]
+async fn csv_exports_carry_no_formulas_and_round_trip() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "'=already quoted",
+        "'quoted already",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        add_user(&grace, name, &format!("f{i}@contoso.com")).await;
+    }
+    let res = grace.get("/api/directory/export/users.csv").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = res.text().await.unwrap();
+    for line in csv.lines().skip(1) {
+        let first = line.trim_start_matches('"');
+        assert!(
+            !first.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "a formula cell: {line}"
+        );
+    }
+    // Import the export into a fresh portal: the same names, to the letter.
+    let other = TestApp::spawn().await;
+    let admin = other.setup().await;
+    let res = admin
+        .http
+        .post(format!("{}/api/directory/import/users", admin.base))
+        .header("content-type", "text/csv")
+        .body(csv.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let mut stored: Vec<String> = sqlx::query_scalar("SELECT display_name FROM dir_users")
+        .fetch_all(&other.db().pool)
+        .await
+        .unwrap();
+    stored.sort();
+    let mut expected: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(stored, expected);
+    let again = admin.get("/api/directory/export/users.csv").await;
+    assert_eq!(again.text().await.unwrap(), csv);
+}
+
+/// Security headers: a Content-Security-Policy whose nonce is the boot script's, a
+/// Permissions-Policy, and no caching of signed-in pages or API answers.
+#[tokio::test]
+async fn pages_carry_csp_with_the_boot_scripts_nonce() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    let res = grace.get("/users").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let headers = res.headers().clone();
+    let html = res.text().await.unwrap();
+    let csp = headers
+        .get("content-security-policy")
+        .expect("a CSP")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce in the CSP");
+    assert!(nonce.len() >= 16, "{csp}");
+    assert!(csp.contains("object-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "the boot script carries the nonce"
+    );
+    // Every inline script carries it.
+    for script in html.split("<script").skip(1) {
+        let open = script.split('>').next().unwrap_or_default();
+        if !open.contains("src=") {
+            assert!(
+                open.contains(nonce),
+                "inline script without the nonce: {open}"
+            );
+        }
+    }
+    assert!(headers.contains_key("permissions-policy"));
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    // A second page has a different nonce.
+    let again = grace.get("/users").await;
+    let csp2 = again.headers().get("content-security-policy").unwrap();
+    assert_ne!(csp2.to_str().unwrap(), csp);
+    // API answers are not cached either; hashed assets keep their long cache life elsewhere.
+    let res = grace
+        .http
+        .post(format!("{}/api/users_list", app.base))
+        .form(&[("sort", "name")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
+    // No HSTS over plain HTTP.
+    assert!(!headers.contains_key("strict-transport-security"));
+}
+
+/// The Reader role reads everything, admin accounts included (SPEC D-4), but changes nothing.
+#[tokio::test]
+async fn readers_list_admins_but_cannot_change_them() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    let reader = app.admin_with_role(&grace, "rita", "reader").await;
+    let (status, body) = reader.call_json("admins_list", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body.as_array().map(Vec::len), Some(2));
+    assert!(!body.to_string().contains("argon2"));
+    let (status, _) = reader
+        .call(
+            "admins_add",
+            &[
+                ("username", "eve"),
+                ("display_name", "Eve"),
+                ("role", "global_admin"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = reader.get("/settings/admins").await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
