@@ -273,6 +273,9 @@ pub struct StoreAppView {
     pub store: Store,
     pub total: i64,
     pub used: i64,
+    /// Licenses the store has assigned outside this portal (another console, a previous
+    /// product), from the last sync. They are not free.
+    pub outside: i64,
     pub retired: bool,
     pub last_synced_at: i64,
 }
@@ -281,8 +284,9 @@ impl StoreAppView {
     pub fn unlimited(&self) -> bool {
         self.total >= UNLIMITED
     }
+    /// total − (held here + assigned outside); never below 0 (see ARCHITECTURE.md).
     pub fn available(&self) -> i64 {
-        available(self.total, self.used)
+        available(self.total, self.used + self.outside)
     }
 }
 

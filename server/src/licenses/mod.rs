@@ -22,7 +22,7 @@ use app::domain::directory::ListPage;
 use app::domain::licenses::*;
 use serde_json::json;
 use sqlx::AssertSqlSafe;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 const PAGE_SIZE: i64 = 50;
@@ -156,6 +156,44 @@ impl Licenses {
         Ok(id)
     }
 
+    /// A number set identifies one agreement: refuses `sets` when any of them is stored
+    /// already, naming the agreement that has it (Refresh now would count it twice).
+    async fn refuse_sets_of_other_agreements(
+        &self,
+        tx: &mut Tx,
+        sets: &[(String, String)],
+    ) -> Result<(), ApiError> {
+        let wanted: HashSet<(&str, &str)> =
+            sets.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        for chunk in sets.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT s.first_number, s.second_number, a.name FROM agreement_number_sets s \
+                 JOIN agreements a ON a.id = s.agreement_id \
+                 WHERE s.duplicate_of IS NULL AND s.first_number IN ({}) ORDER BY s.id",
+                params.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(sql));
+            for (first, _) in chunk {
+                query = query.bind(first.clone());
+            }
+            let found = query.fetch_all(&mut **tx).await.map_err(internal)?;
+            if let Some((first, second, agreement)) = found
+                .into_iter()
+                .find(|(a, b, _)| wanted.contains(&(a.as_str(), b.as_str())))
+            {
+                return Err(ApiError::invalid(
+                    "sets",
+                    format!(
+                        "The number set {first} {second} already belongs to the agreement \
+                         {agreement}. A number set identifies one agreement."
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Inserts one volume agreement with its sets inside `tx` (used by the form and CSV upload).
     pub(crate) async fn insert_volume_tx(
         &self,
@@ -178,6 +216,7 @@ impl Licenses {
         .fetch_one(&mut **tx)
         .await
         .map_err(unique_or(|| ApiError::invalid("name", format!("An agreement named {name} already exists."))))?;
+        self.refuse_sets_of_other_agreements(tx, sets).await?;
         // Multi-row inserts: one round trip per 500 sets instead of one per set.
         for chunk in sets.chunks(500) {
             let mut sql = String::from(
@@ -196,8 +235,12 @@ impl Licenses {
             for (first, second) in chunk {
                 query = query.bind(first.clone()).bind(second.clone());
             }
+            // The unique index is the last word when two uploads race for the same set.
             query.execute(&mut **tx).await.map_err(unique_or(|| {
-                ApiError::invalid("sets", "A number set is entered twice.")
+                ApiError::invalid(
+                    "sets",
+                    "A number set is entered twice, or already belongs to another agreement.",
+                )
             }))?;
         }
         audit::record(

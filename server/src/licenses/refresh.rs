@@ -29,8 +29,9 @@ impl Licenses {
             .licensing
             .as_ref()
             .ok_or_else(|| unavailable(ConnectorError::NotConfigured))?;
-        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-            "SELECT s.id, s.agreement_id, s.first_number, s.second_number FROM agreement_number_sets s \
+        let rows: Vec<(i64, i64, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT s.id, s.agreement_id, s.first_number, s.second_number, s.duplicate_of \
+             FROM agreement_number_sets s \
              JOIN agreements a ON a.id = s.agreement_id WHERE a.kind = 'volume' ORDER BY s.id",
         )
         .fetch_all(&self.db.pool)
@@ -38,7 +39,7 @@ impl Licenses {
         .map_err(internal)?;
         let mut unique: Vec<SetRef> = vec![];
         let mut seen = HashSet::new();
-        for (_, _, first, second) in &rows {
+        for (_, _, first, second, _) in &rows {
             let r = SetRef {
                 first: first.clone(),
                 second: second.clone(),
@@ -83,7 +84,7 @@ impl Licenses {
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let mut per_agreement: BTreeMap<i64, BTreeMap<(String, String), i64>> = BTreeMap::new();
         let (mut n_valid, mut n_invalid) = (0, 0);
-        for (set_id, agreement_id, first, second) in &rows {
+        for (set_id, agreement_id, first, second, duplicate_of) in &rows {
             let r = SetRef {
                 first: first.clone(),
                 second: second.clone(),
@@ -100,7 +101,9 @@ impl Licenses {
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
-            for p in by_set.get(&r).into_iter().flatten() {
+            // A set stored twice before sets became unique counts once, for its oldest copy.
+            let counted = duplicate_of.is_none().then(|| by_set.get(&r)).flatten();
+            for p in counted.into_iter().flatten() {
                 *per_agreement
                     .entry(*agreement_id)
                     .or_default()

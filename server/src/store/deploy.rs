@@ -44,6 +44,7 @@ struct Locked {
     store: String,
     total_count: i64,
     used: i64,
+    outside_assigned: i64,
     retired: i64,
 }
 
@@ -58,7 +59,7 @@ pub(crate) async fn reconcile(
     let app: Locked = fetch_locked(
         db,
         tx,
-        "SELECT name, store, total_count, used, retired FROM store_apps WHERE id = $1",
+        "SELECT name, store, total_count, used, outside_assigned, retired FROM store_apps WHERE id = $1",
         app_id,
     )
     .await?;
@@ -91,10 +92,11 @@ pub(crate) async fn reconcile(
     if granted == 0 && freed == 0 {
         return Ok(Delta::default());
     }
-    // THE decision: one conditional update. Growing past the total matches no row.
+    // THE decision: one conditional update. Growing past what is free — the total less our
+    // holders and the licenses the store has assigned outside this portal — matches no row.
     let decided = sqlx::query(
         "UPDATE store_apps SET used = used + $2 - $3 \
-         WHERE id = $1 AND ($2 = 0 OR used + $2 - $3 <= total_count)",
+         WHERE id = $1 AND ($2 = 0 OR used + $2 - $3 + outside_assigned <= total_count)",
     )
     .bind(app_id)
     .bind(granted)
@@ -104,7 +106,7 @@ pub(crate) async fn reconcile(
     .map_err(internal)?
     .rows_affected();
     if decided == 0 {
-        let available = app.total_count - app.used + freed;
+        let available = app.total_count - app.used - app.outside_assigned + freed;
         return Err(ApiError::Conflict(shortfall_message(
             &app.name, granted, available,
         )));

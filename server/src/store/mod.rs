@@ -598,7 +598,7 @@ impl Store {
         };
         let cond = "($1 = '' OR a.name_key LIKE $2 ESCAPE '\\' OR lower(a.publisher) LIKE $2 ESCAPE '\\') \
              AND ($3 = '' OR a.store = $3) AND ($4 = '' OR lower(a.platform) LIKE $5 ESCAPE '\\') \
-             AND ($6 = 2 OR a.retired = $6) AND ($7 = 0 OR a.used >= a.total_count)";
+             AND ($6 = 2 OR a.retired = $6) AND ($7 = 0 OR a.used + a.outside_assigned >= a.total_count)";
         let q = f.q.trim().to_lowercase();
         let platform = f.platform.trim().to_lowercase();
         let mut binds = Binds::default();
@@ -855,7 +855,7 @@ impl RunRow {
     }
 }
 
-const APP_SELECT: &str = "SELECT a.id, a.name, a.publisher, a.platform, a.store, a.total_count, a.used, a.retired, a.last_synced_at, \
+const APP_SELECT: &str = "SELECT a.id, a.name, a.publisher, a.platform, a.store, a.total_count, a.used, a.outside_assigned, a.retired, a.last_synced_at, \
      a.product_id, a.sku, a.store_assigned, a.device_assignable, c.name AS connection_name \
      FROM store_apps a JOIN store_connections c ON c.id = a.connection_id";
 
@@ -868,6 +868,7 @@ struct AppRow {
     store: String,
     total_count: i64,
     used: i64,
+    outside_assigned: i64,
     retired: i64,
     last_synced_at: i64,
     product_id: String,
@@ -888,6 +889,7 @@ impl AppRow {
                 store: self.store.parse().map_err(internal)?,
                 total: self.total_count,
                 used: self.used,
+                outside: self.outside_assigned,
                 retired: self.retired == 1,
                 last_synced_at: self.last_synced_at,
             },

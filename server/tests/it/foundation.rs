@@ -46,8 +46,10 @@ async fn setup_sign_in_role_enforcement_sign_out() {
         (&licenses, "license"),
         (&billing, "billing"),
     ] {
+        // Every role reads the admin accounts (D-4: the Reader reads everything); only a
+        // Global admin changes them.
         let (code, _) = who.call("admins_list", &[]).await;
-        assert_eq!(code, StatusCode::FORBIDDEN, "{name} must not list admins");
+        assert_eq!(code, StatusCode::OK, "{name} reads the admin list");
         let (code, _) = who
             .call(
                 "admins_add",
@@ -71,12 +73,14 @@ async fn setup_sign_in_role_enforcement_sign_out() {
         "no password hash leaves the server"
     );
 
-    // Pages: 403 for a Reader on Settings, 200 for the Global admin.
-    assert_eq!(
-        reader.get("/settings/admins").await.status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(grace.get("/settings/admins").await.status(), StatusCode::OK);
+    // Pages: a Reader reads Settings without the controls that change admins; the Global admin
+    // has them.
+    let page = reader.get("/settings/admins").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(!page.text().await.unwrap().contains("add-admin-title"));
+    let page = grace.get("/settings/admins").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("add-admin-title"));
 
     // Sign-out ends the session on the server.
     let (code, _) = reader.call("sign_out", &[]).await;
@@ -325,9 +329,16 @@ async fn the_last_global_admin_cannot_be_disabled_or_demoted() {
     .await
     .unwrap();
     assert_eq!(globals, 1);
-    // The role change took effect at once: grace is a Reader now.
+    // The role change took effect at once: grace is a Reader now (reads, cannot change).
+    assert_eq!(grace.call("admins_list", &[]).await.0, StatusCode::OK);
     assert_eq!(
-        grace.call("admins_list", &[]).await.0,
+        grace
+            .call(
+                "admins_set_enabled",
+                &[("id", &alan_id), ("enabled", "false")],
+            )
+            .await
+            .0,
         StatusCode::FORBIDDEN
     );
     let (_, audit) = alan

@@ -318,3 +318,69 @@ async fn readers_list_admins_but_cannot_change_them() {
     let res = reader.get("/settings/admins").await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+/// A number set identifies one agreement: the same set under a second agreement (by hand or
+/// by CSV) is refused with the name of the agreement that has it, and nothing is stored — so
+/// Refresh now can never count its entitlements twice.
+#[tokio::test]
+async fn a_number_set_belongs_to_one_agreement() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    let volume = |name: &'static str, first: &'static str, second: &'static str| {
+        let grace = &grace;
+        async move {
+            grace
+                .call_json(
+                    "agreements_add_volume",
+                    &[
+                        ("name", name),
+                        ("firsts[0]", first),
+                        ("seconds[0]", second),
+                        ("group", "unassigned"),
+                    ],
+                )
+                .await
+        }
+    };
+    let (code, body) = volume("Open Value 2026", "8123456", "54123456").await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let (code, body) = volume("Select Plus", "8123456", "54123456").await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["Invalid"]["field"], "sets");
+    assert!(
+        body.to_string().contains("Open Value 2026"),
+        "the message names the agreement: {body}"
+    );
+    // Another set of the same first number is fine.
+    let (code, body) = volume("Select Plus", "8123456", "54123457").await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    // By CSV: refused as a whole, naming the agreement.
+    let res = grace
+        .http
+        .post(format!("{}/api/licenses/upload", app.base))
+        .query(&[("file_name", "sets.csv")])
+        .body("1111111,2222222,Campus\n8123456,54123457,Campus\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Select Plus"), "{body}");
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("SELECT first_number, second_number FROM agreement_number_sets ORDER BY id")
+            .fetch_all(&app.db().pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        vec![
+            ("8123456".to_string(), "54123456".to_string()),
+            ("8123456".to_string(), "54123457".to_string())
+        ]
+    );
+    let names: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agreements")
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(names, 2, "the CSV's agreement was not created");
+}

@@ -1264,3 +1264,100 @@ async fn a_killed_sync_is_closed_as_interrupted_and_sync_now_works_at_once() {
     assert_eq!(code, StatusCode::OK, "{body}");
     wait_idle(&app).await;
 }
+
+/// Licenses the store reports as assigned to people this portal does not hold them for (another
+/// console, a previous product) are not free: total 15 with 8 assigned outside leaves 7, the app
+/// page says so, and an eighth user is refused instead of being accepted and then refused by
+/// the store (9709). Our own holders, once in the store, are not counted twice.
+#[tokio::test]
+async fn licenses_assigned_outside_the_portal_are_not_available() {
+    let sim = StoreSim::seeded(20, 0);
+    let (adam_id, pricing) = {
+        let mut assets = sim.assets.write().unwrap();
+        let a = assets
+            .iter_mut()
+            .find(|a| a.total < 1000 && a.product_type == "App")
+            .unwrap();
+        a.total = 15;
+        (a.adam_id.clone(), a.pricing_param.clone())
+    };
+    {
+        let mut assignments = sim.assignments.write().unwrap();
+        for i in 0..8 {
+            assignments.push(licensedesk::store::apple::Assignment {
+                adam_id: adam_id.clone(),
+                pricing_param: pricing.clone(),
+                client_user_id: Some(format!("other-console-{i}")),
+                serial_number: None,
+            });
+        }
+    }
+    let (app, sim, _store) = store_app(sim).await;
+    let grace = app.setup().await;
+    assert_eq!(link(&grace, &token(ORG), true).await.0, StatusCode::OK);
+    wait_idle(&app).await;
+    let app_id: i64 = sqlx::query_scalar("SELECT id FROM store_apps WHERE product_id = $1")
+        .bind(&adam_id)
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    let (_, detail) = grace
+        .call_json("store_app", &[("id", &app_id.to_string())])
+        .await;
+    assert_eq!(detail["app"]["total"], 15, "{detail}");
+    assert_eq!(detail["app"]["outside"], 8, "{detail}");
+    assert_eq!(detail["store_assigned"], 8);
+    let page = grace
+        .get(&format!("/store/apps/{app_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("assigned outside LicenseDesk"),
+        "the page shows it"
+    );
+
+    let people = users(&app, "Tech", 8).await;
+    let seven = group(&app, "Seven", &people[..7]).await;
+    let (code, body) = deploy(&grace, app_id, "required", &format!("user:{}", people[7])).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    let (code, body) = deploy(&grace, app_id, "required", &format!("group:{seven}")).await;
+    assert_eq!(code, StatusCode::CONFLICT, "8 of 7 free: {body}");
+    assert!(body.to_string().contains("1 missing"), "{body}");
+    assert_eq!(used(&app, app_id).await, (1, 1));
+
+    // Once our holder is in the store (delivered), a sync does not count it as outside.
+    sqlx::query("UPDATE store_users SET status = 'associated'")
+        .execute(&app.db().pool)
+        .await
+        .unwrap();
+    let client_id: String = sqlx::query_scalar("SELECT client_user_id FROM store_users LIMIT 1")
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    sim.assignments
+        .write()
+        .unwrap()
+        .push(licensedesk::store::apple::Assignment {
+            adam_id: adam_id.clone(),
+            pricing_param: pricing.clone(),
+            client_user_id: Some(client_id),
+            serial_number: None,
+        });
+    let form = [("connection_id", "1".to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (code, body) = grace.call_json("store_sync_now", &form).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    wait_idle(&app).await;
+    let outside: i64 = sqlx::query_scalar("SELECT outside_assigned FROM store_apps WHERE id = $1")
+        .bind(app_id)
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(outside, 8);
+    let small = group(&app, "Six", &people[..6]).await;
+    let (code, body) = deploy(&grace, app_id, "required", &format!("group:{small}")).await;
+    assert_eq!(code, StatusCode::OK, "6 of 6 free: {body}");
+    assert_eq!(used(&app, app_id).await, (7, 7));
+}

@@ -130,6 +130,10 @@ fn AppDetailView(detail: StoreAppDetail, actions: DeploymentActions) -> impl Int
                 <dd>{d.store_assigned}</dd>
             </div>
             <div>
+                <dt>{t.store.assigned_outside}</dt>
+                <dd>{a.outside}</dd>
+            </div>
+            <div>
                 <dt>{t.store.last_synced}</dt>
                 <dd>{format_time(a.last_synced_at)}</dd>
             </div>
