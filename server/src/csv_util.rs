@@ -84,11 +84,7 @@ pub fn utf8_text(bytes: &[u8]) -> Result<&str, ImportError> {
     match std::str::from_utf8(bytes) {
         Ok(t) => Ok(t.strip_prefix('\u{feff}').unwrap_or(t)),
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count() as u64
-                + 1;
+            let line = Lines::of_bytes(bytes).line_of_byte(e.valid_up_to());
             Err(single(
                 line,
                 "file",
@@ -102,7 +98,8 @@ pub fn utf8_text(bytes: &[u8]) -> Result<&str, ImportError> {
 
 /// Maps a csv record's byte position to the line it starts on. (The csv crate's own line
 /// counter skips blank lines, and a record's position is where the previous line's terminator
-/// ended, so line breaks after it are skipped first.)
+/// ended, so line breaks after it are skipped first.) A line ends at LF, CRLF, or a CR alone
+/// (files saved with classic Mac line endings, which the csv reader splits there too).
 pub struct Lines<'a> {
     bytes: &'a [u8],
     newlines: Vec<usize>,
@@ -110,11 +107,15 @@ pub struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Self {
-        let bytes = text.as_bytes();
+        Lines::of_bytes(text.as_bytes())
+    }
+
+    /// The lines of a file that may not be text.
+    pub fn of_bytes(bytes: &'a [u8]) -> Self {
         let newlines = bytes
             .iter()
             .enumerate()
-            .filter(|(_, b)| **b == b'\n')
+            .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
             .map(|(i, _)| i)
             .collect();
         Lines { bytes, newlines }

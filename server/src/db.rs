@@ -91,6 +91,16 @@ impl Db {
         }
     }
 
+    /// Like [`Db::for_update`], but the lock does not block other transactions' foreign-key
+    /// checks against the row (PostgreSQL's `FOR NO KEY UPDATE`): for rows that are locked to
+    /// serialise work while others insert rows that reference them.
+    pub fn for_no_key_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR NO KEY UPDATE",
+        }
+    }
+
     /// A condition selecting users whose `search_text` contains the needle, where `$param` is
     /// bound to `%needle%` (lower-cased, wildcards escaped with `\`). SQLite answers it from
     /// the FTS5 trigram index when the needle has no LIKE wildcards of its own; PostgreSQL's

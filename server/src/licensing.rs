@@ -58,6 +58,8 @@ pub struct Entitlement {
 #[serde(rename_all = "camelCase")]
 struct ServiceError {
     error_number: i64,
+    /// An error number without a message is an error all the same.
+    #[serde(default)]
     error_message: String,
 }
 
@@ -73,6 +75,52 @@ pub enum ConnectorError {
     Unavailable { attempts: u32, last: String },
     #[error("the licensing service refused the request: error {number}: {message}")]
     Refused { number: i64, message: String },
+}
+
+/// The answer to `validate`.
+#[derive(Deserialize)]
+struct ValidateAnswer {
+    results: Vec<Validation>,
+}
+
+/// The answer to `entitlements`.
+#[derive(Deserialize)]
+struct EntitlementsAnswer {
+    entitlements: Vec<Entitlement>,
+}
+
+/// What a 200 answer of the service means.
+#[derive(Debug)]
+enum Reply<T> {
+    /// The answer asked for.
+    Answer(T),
+    /// A "try again" error (9646 too many requests, 9603 internal error): its number.
+    Retry(i64),
+}
+
+/// Reads the body of a 200 answer (attempt `attempt`): an error body is a refusal or, for
+/// 9646/9603, worth a retry; anything else must be the answer `T`.
+fn read_reply<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    attempt: u32,
+) -> Result<Reply<T>, ConnectorError> {
+    if let Ok(err) = serde_json::from_str::<ServiceError>(text) {
+        if err.error_number == 9646 || err.error_number == 9603 {
+            Ok(Reply::Retry(err.error_number))
+        } else {
+            Err(ConnectorError::Refused {
+                number: err.error_number,
+                message: err.error_message,
+            })
+        }
+    } else {
+        serde_json::from_str(text)
+            .map(Reply::Answer)
+            .map_err(|e| ConnectorError::Unavailable {
+                attempts: attempt,
+                last: format!("unreadable answer: {e}"),
+            })
+    }
 }
 
 #[derive(Clone)]
@@ -113,23 +161,12 @@ impl Connector {
             {
                 Ok(res) if res.status().is_success() => {
                     let text = res.text().await.unwrap_or_default();
-                    if let Ok(err) = serde_json::from_str::<ServiceError>(&text) {
-                        if err.error_number == 9646 || err.error_number == 9603 {
-                            last = format!("error {}", err.error_number);
+                    match read_reply(&text, attempt)? {
+                        Reply::Answer(answer) => return Ok(answer),
+                        Reply::Retry(number) => {
+                            last = format!("error {number}");
                             Some(Duration::from_millis(200 * 2u64.pow(attempt)))
-                        } else {
-                            return Err(ConnectorError::Refused {
-                                number: err.error_number,
-                                message: err.error_message,
-                            });
                         }
-                    } else {
-                        return serde_json::from_str(&text).map_err(|e| {
-                            ConnectorError::Unavailable {
-                                attempts: attempt,
-                                last: format!("unreadable answer: {e}"),
-                            }
-                        });
                     }
                 }
                 Ok(res)
@@ -173,13 +210,9 @@ impl Connector {
     }
 
     pub async fn validate(&self, sets: &[SetRef]) -> Result<Vec<Validation>, ConnectorError> {
-        #[derive(Deserialize)]
-        struct Answer {
-            results: Vec<Validation>,
-        }
         let mut out = vec![];
         for chunk in sets.chunks(MAX_SETS_PER_CALL) {
-            let a: Answer = self
+            let a: ValidateAnswer = self
                 .call(
                     "/vls/v1/validate",
                     &SetsBody {
@@ -193,13 +226,9 @@ impl Connector {
     }
 
     pub async fn entitlements(&self, sets: &[SetRef]) -> Result<Vec<Entitlement>, ConnectorError> {
-        #[derive(Deserialize)]
-        struct Answer {
-            entitlements: Vec<Entitlement>,
-        }
         let mut out = vec![];
         for chunk in sets.chunks(MAX_SETS_PER_CALL) {
-            let a: Answer = self
+            let a: EntitlementsAnswer = self
                 .call(
                     "/vls/v1/entitlements",
                     &SetsBody {
@@ -349,4 +378,114 @@ pub async fn spawn_simulator(
         let _ = axum::serve(listener, simulator(faults)).await;
     });
     Ok(format!("http://{local}"))
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::core::arbitrary::{Shape, body, text};
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    const SET: &[(&str, Shape)] = &[("first", Shape::Str), ("second", Shape::Str)];
+    const VALIDATE: Shape = Shape::Obj(&[(
+        "results",
+        Shape::List(&Shape::Obj(&[
+            ("first", Shape::Str),
+            ("second", Shape::Str),
+            ("valid", Shape::Bool),
+        ])),
+    )]);
+    const ENTITLEMENTS: Shape = Shape::Obj(&[(
+        "entitlements",
+        Shape::List(&Shape::Obj(&[
+            ("first", Shape::Str),
+            ("second", Shape::Str),
+            (
+                "products",
+                Shape::List(&Shape::Obj(&[
+                    ("publisher", Shape::Str),
+                    ("product", Shape::Str),
+                    ("quantity", Shape::Int),
+                ])),
+            ),
+        ])),
+    )]);
+
+    /// What `read_reply` may answer: the answer, a retry for 9646/9603, a refusal with the
+    /// number, or an unreadable answer of this attempt.
+    fn check<T: for<'de> Deserialize<'de>>(
+        text: &str,
+        attempt: u32,
+    ) -> Result<Option<T>, TestCaseError> {
+        match read_reply::<T>(text, attempt) {
+            Ok(Reply::Answer(a)) => return Ok(Some(a)),
+            Ok(Reply::Retry(n)) => prop_assert!(n == 9646 || n == 9603),
+            Err(ConnectorError::Refused { number, .. }) => {
+                prop_assert!(number != 9646 && number != 9603)
+            }
+            Err(ConnectorError::Unavailable { attempts, last }) => {
+                prop_assert_eq!(attempts, attempt);
+                prop_assert!(last.starts_with("unreadable answer"));
+            }
+            Err(other) => prop_assert!(false, "unexpected {other:?}"),
+        }
+        Ok(None)
+    }
+
+    /// A body that carries an error number (with a message, without one, or with other
+    /// fields, even the expected answer's).
+    fn error_body(answer: Shape) -> impl Strategy<Value = String> {
+        let number = prop_oneof![
+            prop::sample::select(vec![9646i64, 9603, 9600, 0]),
+            any::<i64>()
+        ];
+        (
+            number,
+            prop::option::of(text()),
+            crate::core::arbitrary::shaped(answer),
+        )
+            .prop_map(|(n, message, answer)| {
+                let mut body = match answer {
+                    Value::Object(o) => o,
+                    _ => serde_json::Map::new(),
+                };
+                body.insert("errorNumber".into(), n.into());
+                if let Some(m) = message {
+                    body.insert("errorMessage".into(), m.into());
+                }
+                Value::Object(body).to_string()
+            })
+    }
+
+    proptest! {
+        // Nested JSON is heavier to make: fewer cases.
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any 200 body of `validate` or `entitlements` is the answer, a retry, a refusal or
+        /// an unreadable answer; never a panic.
+        #[test]
+        fn any_reply_is_an_answer_or_a_named_error(
+            validate in body(VALIDATE),
+            entitlements in body(ENTITLEMENTS),
+            sets in body(Shape::Obj(&[("sets", Shape::List(&Shape::Obj(SET)))])),
+            attempt in 1..=MAX_ATTEMPTS,
+        ) {
+            check::<ValidateAnswer>(&validate, attempt)?;
+            check::<EntitlementsAnswer>(&entitlements, attempt)?;
+            check::<ValidateAnswer>(&sets, attempt)?;
+        }
+
+        /// A 200 body with an error number is never taken for the answer, even when it also
+        /// carries the answer's fields.
+        #[test]
+        fn error_numbers_are_never_believed(
+            validate in error_body(VALIDATE),
+            entitlements in error_body(ENTITLEMENTS),
+            attempt in 1..=MAX_ATTEMPTS,
+        ) {
+            prop_assert!(check::<ValidateAnswer>(&validate, attempt)?.is_none(), "{}", validate);
+            prop_assert!(check::<EntitlementsAnswer>(&entitlements, attempt)?.is_none(), "{}", entitlements);
+        }
+    }
 }

@@ -93,11 +93,17 @@ pub fn finish<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
             if let Ok(code) = http::StatusCode::from_u16(err.status()) {
                 opts.set_status(code);
             }
-            if let ApiError::TooManyRequests { retry_after_secs } = err {
-                opts.insert_header(
+            match err {
+                ApiError::TooManyRequests { retry_after_secs } => opts.insert_header(
                     http::header::RETRY_AFTER,
                     http::HeaderValue::from(*retry_after_secs),
-                );
+                ),
+                // A busy database or an outside service that did not answer: nothing was
+                // changed, and the same request may succeed shortly.
+                ApiError::Unavailable(_) => {
+                    opts.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(5u64))
+                }
+                _ => {}
             }
         }
     }

@@ -786,7 +786,7 @@ pub struct InvoiceView {
     pub period: String,
     pub issued_on: String,
     pub due_on: String,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub paid_at: Option<i64>,
     pub totals: Vec<Total>,
 }

@@ -170,9 +170,6 @@ text_enum! {
     }
 }
 
-/// The install statuses as texts (the filter's options), in [`InstallStatus::ALL`] order.
-pub const INSTALL_STATUSES: &[&str] = &["pending", "installed", "failed", "uninstalled"];
-
 text_enum! {
     /// How a sync run ended (`store_sync_runs.result`).
     pub enum SyncResult {
@@ -235,7 +232,7 @@ pub struct SyncRunView {
     pub started_by: String,
     pub started_at: i64,
     pub finished_at: Option<i64>,
-    pub result: String,
+    pub result: SyncResult,
     pub progress: String,
     pub added: i64,
     pub updated: i64,
@@ -330,7 +327,7 @@ pub struct InstallView {
     pub user_name: String,
     pub device_id: i64,
     pub device_name: String,
-    pub status: String,
+    pub status: InstallStatus,
     pub detail: String,
     pub updated_at: i64,
 }
@@ -462,8 +459,12 @@ mod tests {
         for s in InstallStatus::ALL {
             assert_eq!(s.as_str().parse::<InstallStatus>(), Ok(*s));
         }
-        let texts: Vec<&str> = InstallStatus::ALL.iter().map(|s| s.as_str()).collect();
-        assert_eq!(texts, INSTALL_STATUSES);
+        // On the wire: the same text, and an unknown one is refused.
+        assert_eq!(
+            serde_json::to_string(&InstallStatus::Uninstalled).unwrap(),
+            "\"uninstalled\""
+        );
+        assert!(serde_json::from_str::<SyncResult>("\"done\"").is_err());
         assert!("Pending".parse::<InstallStatus>().is_err());
         assert_eq!("succeeded".parse::<SyncResult>(), Ok(SyncResult::Succeeded));
         assert!("done".parse::<SyncResult>().is_err());

@@ -435,7 +435,7 @@ impl Billing {
             period: row.period,
             issued_on: row.issued_on,
             due_on: row.due_on,
-            status: status.as_str().to_string(),
+            status,
             paid_at: row.paid_at,
         })
     }

@@ -141,3 +141,38 @@ mod tests {
         assert_eq!(page(vec![1, 2], 2, |r| *r), (vec![1, 2], None));
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::core::arbitrary::{json, text};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any `after` parameter (any text, or base64 of any JSON) is no cursor, a cursor, or
+        /// the one "forged" error; never a panic.
+        #[test]
+        fn any_after_is_a_cursor_or_forged(after in prop_oneof![
+            "[A-Za-z0-9_=+/ -]{0,24}",
+            text(),
+            json().prop_map(|v| URL_SAFE_NO_PAD.encode(v.to_string())),
+        ]) {
+            match Cursor::decode(Some(&after)) {
+                Ok(_) => {}
+                Err(e) => prop_assert_eq!(e, forged()),
+            }
+        }
+
+        /// Every cursor decodes back to itself.
+        #[test]
+        fn cursors_round_trip(
+            key in prop_oneof![any::<i64>().prop_map(Key::Int), text().prop_map(Key::Text)],
+            id in any::<i64>(),
+        ) {
+            let c = Cursor { key, id };
+            prop_assert_eq!(Cursor::decode(Some(&c.encode())), Ok(Some(c)));
+        }
+    }
+}

@@ -2,6 +2,8 @@
 //! keyset cursor. The core imports no area (`module_graph` in `lib.rs` checks it, together with
 //! `db`, `config`, `secrets` and `csv_util`, which are core too).
 
+#[cfg(test)]
+pub mod arbitrary;
 pub mod audit;
 pub mod clock;
 pub mod cursor;

@@ -151,7 +151,9 @@ fn rows(kind: Kind, bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, ImportError
     }
     problems.finish()?;
     if out.is_empty() {
-        return Err(single(2, "file", "The file has a header but no rows."));
+        // The line after the header, if the file has one.
+        let line = lines.line_of_byte(text.len()).min(2);
+        return Err(single(line, "file", "The file has a header but no rows."));
     }
     Ok(out)
 }
@@ -733,11 +735,134 @@ mod tests {
     }
 
     #[test]
+    fn lines_end_at_cr_too_and_a_header_alone_is_line_1() {
+        let e = errors(rows(
+            Kind::Users,
+            b"display_name,sign_in_name,department,enabled\rAda,a@x.com,IT,true\rBob\r",
+        ));
+        assert_eq!((e[0].line, e[0].field.as_str()), (3, "row"));
+        let e = errors(rows(Kind::Groups, b"name,description,members"));
+        assert_eq!((e[0].line, e[0].field.as_str()), (1, "file"));
+        let e = errors(rows(Kind::Groups, b"name,description,members\r\n"));
+        assert_eq!((e[0].line, e[0].field.as_str()), (2, "file"));
+    }
+
+    #[test]
     fn wrong_column_count_names_the_line() {
         let e = errors(rows(
             Kind::Users,
             b"display_name,sign_in_name,department,enabled\nAda,a@x.com,IT\n",
         ));
         assert_eq!((e[0].line, e[0].field.as_str()), (2, "row"));
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::core::arbitrary::{csv_text, line_count};
+    use proptest::prelude::*;
+
+    const KINDS: [Kind; 4] = [Kind::Users, Kind::Groups, Kind::Devices, Kind::Software];
+
+    /// Cells of almost valid directory files, for every kind.
+    fn cells() -> Vec<&'static str> {
+        vec![
+            "",
+            " ",
+            "Ada Lovelace",
+            "ada@example.com",
+            "R&D",
+            "true",
+            "no",
+            "maybe",
+            "Staff",
+            "ada@example.com;bob@example.com",
+            "PC-001",
+            "windows",
+            "ios",
+            "10.0.22631",
+            "domain_joined",
+            "2026-11-23T09:30:00Z",
+            "2026-13-45T99:99:99Z",
+            "Microsoft",
+            "Office",
+            "'=SUM(A1:A9)",
+            "\"Lovelace, Ada\"",
+            "\"",
+            "\u{e4}",
+            "\u{feff}",
+            "\r",
+        ]
+    }
+
+    /// A header line for `kind`: its columns (as exported, in capitals, quoted and spaced),
+    /// another kind's, or a column short.
+    fn header(kind: Kind) -> impl Strategy<Value = String> {
+        (prop::sample::select(KINDS.to_vec()), 0..7u8).prop_map(move |(other, style)| {
+            let cols = kind.columns();
+            match style {
+                0..=2 => cols.join(","),
+                3 => cols.join(",").to_uppercase(),
+                4 => cols
+                    .iter()
+                    .map(|c| format!("\" {c} \""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                5 => other.columns().join(","),
+                _ => cols[1..].join(","),
+            }
+        })
+    }
+
+    /// A line with the kind's number of columns (their content is checked later), or blank.
+    fn good_line(kind: Kind) -> impl Strategy<Value = String> {
+        let cell =
+            prop::sample::select(cells()).prop_filter("one cell", |c| !["\"", "\r"].contains(c));
+        prop_oneof![
+            8 => prop::collection::vec(cell, kind.columns().len()).prop_map(|f| f.join(",")),
+            1 => Just(String::new()),
+        ]
+    }
+
+    /// A kind and a file: a header and almost valid lines; or, now and then, anything at all.
+    fn kind_and_file() -> impl Strategy<Value = (Kind, Vec<u8>)> {
+        prop::sample::select(KINDS.to_vec()).prop_flat_map(|kind| {
+            let file = prop_oneof![
+                6 => (header(kind), prop::sample::select(vec!["\n", "\n", "\r\n", "\r", ""]), csv_text(good_line(kind), cells(), 7, 10))
+                    .prop_map(|(h, end, rest)| format!("{h}{end}{rest}").into_bytes()),
+                1 => csv_text(good_line(kind), cells(), 7, 10).prop_map(String::into_bytes),
+                1 => prop::collection::vec(any::<u8>(), 0..256),
+            ];
+            (Just(kind), file)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// For every kind, any file is rows of exactly the kind's columns on lines after the
+        /// header, or problems that each name a line of the file, a field and a message.
+        #[test]
+        fn any_file_is_rows_or_named_problems((kind, bytes) in kind_and_file()) {
+            let lines = line_count(&bytes);
+            match rows(kind, &bytes) {
+                Ok(rows) => {
+                    prop_assert!(!rows.is_empty());
+                    for (line, fields) in rows {
+                        prop_assert!((2..=lines).contains(&line), "line {line} of {lines}");
+                        prop_assert_eq!(fields.len(), kind.columns().len());
+                    }
+                }
+                Err(ImportError::Invalid { errors, total }) => {
+                    prop_assert!(!errors.is_empty() && total >= errors.len());
+                    for e in errors {
+                        prop_assert!((1..=lines).contains(&e.line), "{e:?} in a file of {lines} lines");
+                        prop_assert!(!e.field.is_empty() && !e.message.is_empty(), "{e:?}");
+                    }
+                }
+                Err(ImportError::Api(e)) => prop_assert!(false, "unnamed error {e:?}"),
+            }
+        }
     }
 }

@@ -47,13 +47,15 @@ pub fn parse(
         Ok(t) if t.is_ascii() => t,
         _ => {
             let mut p = Problems::default();
-            let mut line = 1;
+            let lines = Lines::of_bytes(bytes);
             let mut reported = 0;
             let mut last = 0;
-            for b in bytes {
-                if *b == b'\n' {
-                    line += 1;
-                } else if !b.is_ascii() && last != line {
+            for (at, b) in bytes.iter().enumerate() {
+                if b.is_ascii() {
+                    continue;
+                }
+                let line = lines.line_of_byte(at);
+                if last != line {
                     p.add(
                         line,
                         "file",
@@ -339,6 +341,20 @@ mod tests {
                 ok(2),
             ),
             (
+                "CR line endings (classic Mac)",
+                "sets.csv".into(),
+                "a,b,X\rc\r\u{e4},d,X\r".into(),
+                None,
+                Err(vec![(3, "file".into())]),
+            ),
+            (
+                "CR line endings, an error",
+                "sets.csv".into(),
+                "a,b,X\rc\r".into(),
+                None,
+                Err(vec![(2, "row".into())]),
+            ),
+            (
                 "blank line then error",
                 "sets.csv".into(),
                 "a,b,X\n\nc\n".into(),
@@ -405,6 +421,147 @@ mod tests {
                 ),
                 Err(want) => assert_eq!(problems(got), want, "{what}"),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::core::arbitrary::{csv_text, line_count};
+    use app::domain::ApiError;
+    use proptest::prelude::*;
+
+    /// Cells of almost valid number-set files.
+    fn cells() -> Vec<&'static str> {
+        vec![
+            "",
+            " ",
+            "01-07001",
+            "A-1",
+            "9999999999999999",
+            "99999999999999999",
+            "EA 2026",
+            "Office agreements",
+            "\"Office, EMEA\"",
+            "\"",
+            "\"a\"\"b\"",
+            "x\"y",
+            "Office/2026",
+            "\u{e4}",
+            "\u{feff}",
+            "\r",
+            "\t",
+            "=1+1",
+        ]
+    }
+
+    /// A line that keeps every rule: two numbers and maybe a name, spaced or quoted; or blank.
+    fn good_line() -> impl Strategy<Value = String> {
+        let number = "[A-Z0-9-]{1,16}";
+        let name = prop::sample::select(vec![
+            "",
+            ",EA 2026",
+            ", Office agreements ",
+            ",\"Office, EMEA\"",
+        ]);
+        prop_oneof![
+            8 => (number, number, name, any::<bool>()).prop_map(|(a, b, name, quoted)| {
+                if quoted { format!("\"{a}\", {b}{name}") } else { format!("{a},{b}{name}") }
+            }),
+            1 => prop::sample::select(vec!["", " ", ","]).prop_map(str::to_string),
+        ]
+    }
+
+    fn default_name() -> impl Strategy<Value = Option<&'static str>> {
+        prop::sample::select(vec![
+            None,
+            Some("EA 2026"),
+            Some(""),
+            Some("  "),
+            Some("a/b"),
+        ])
+    }
+
+    /// Every way `parse` may answer: sets within the limits, or problems that each name a line
+    /// of the file, a field and a message (or the form's invalid agreement name).
+    fn check(
+        bytes: &[u8],
+        result: Result<Vec<ParsedSet>, ImportError>,
+    ) -> Result<(), TestCaseError> {
+        let lines = line_count(bytes);
+        match result {
+            Ok(sets) => {
+                prop_assert!(!sets.is_empty() && sets.len() <= MAX_SETS_PER_FILE);
+                for s in sets {
+                    prop_assert!((1..=lines).contains(&s.line), "line {} of {lines}", s.line);
+                    prop_assert!(
+                        agreement_number(&s.first, "first_number").as_ref() == Ok(&s.first)
+                    );
+                    prop_assert!(
+                        agreement_number(&s.second, "second_number").as_ref() == Ok(&s.second)
+                    );
+                    prop_assert!(s.name.is_some());
+                }
+            }
+            Err(ImportError::Invalid { errors, total }) => {
+                prop_assert!(!errors.is_empty() && total >= errors.len());
+                for e in errors {
+                    prop_assert!(
+                        (1..=lines).contains(&e.line),
+                        "{e:?} in a file of {lines} lines"
+                    );
+                    prop_assert!(!e.field.is_empty() && !e.message.is_empty(), "{e:?}");
+                }
+            }
+            Err(ImportError::Api(ApiError::Invalid { field, message })) => {
+                prop_assert_eq!(field, "name");
+                prop_assert!(!message.is_empty());
+            }
+            Err(ImportError::Api(other)) => prop_assert!(false, "unnamed error {other:?}"),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any bytes are number sets or named problems on lines of the file, never a panic.
+        #[test]
+        fn any_bytes_are_sets_or_named_problems(
+            bytes in prop::collection::vec(any::<u8>(), 0..256),
+            default in default_name(),
+        ) {
+            check(&bytes, parse("sets.csv", &bytes, default))?;
+        }
+
+        /// Almost valid files (quotes, BOM, CR, non-ASCII, 16/17-character numbers, 0–5
+        /// columns) are number sets or named problems on lines of the file, never a panic.
+        #[test]
+        fn almost_valid_files_are_sets_or_named_problems(
+            text in csv_text(good_line(), cells(), 5, 12),
+            default in default_name(),
+        ) {
+            check(text.as_bytes(), parse("sets.csv", text.as_bytes(), default))?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8))]
+
+        /// Around the limit (L-2: at most 5,000 sets), an accepted file never holds more.
+        #[test]
+        fn never_more_than_the_maximum_sets(
+            n in (MAX_SETS_PER_FILE - 2)..=(MAX_SETS_PER_FILE + 2),
+            broken in prop::collection::vec(0..MAX_SETS_PER_FILE + 2, 0..3),
+        ) {
+            let text: String = (0..n)
+                .map(|i| if broken.contains(&i) { "x\n".to_string() } else { format!("A-{i},L-{i}\n") })
+                .collect();
+            let result = parse("sets.csv", text.as_bytes(), Some("EA 2026"));
+            let valid = (0..n).filter(|i| !broken.contains(i)).count();
+            prop_assert_eq!(result.is_ok(), valid == n && n <= MAX_SETS_PER_FILE);
+            check(text.as_bytes(), result)?;
         }
     }
 }

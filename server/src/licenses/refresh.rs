@@ -104,11 +104,13 @@ impl Licenses {
             // A set stored twice before sets became unique counts once, for its oldest copy.
             let counted = duplicate_of.is_none().then(|| by_set.get(&r)).flatten();
             for p in counted.into_iter().flatten() {
-                *per_agreement
+                // The service's quantities are outside input: a sum saturates, never overflows.
+                let sum = per_agreement
                     .entry(*agreement_id)
                     .or_default()
                     .entry((p.publisher.clone(), p.product.clone()))
-                    .or_default() += p.quantity;
+                    .or_default();
+                *sum = sum.saturating_add(p.quantity);
             }
         }
         sqlx::query("DELETE FROM agreement_entitlements")

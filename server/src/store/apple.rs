@@ -2,7 +2,7 @@
 //! client LicenseDesk uses. Asset names come from the store's lookup service (`/lookup?ids=`),
 //! because `/assets` carries ids and counts only.
 
-use super::http::{Http, StoreError};
+use super::http::{Http, StoreError, parse_json};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
@@ -168,6 +168,41 @@ struct Page<T> {
     total_pages: Option<u32>,
 }
 
+/// One page of a paged list: its items, the progress to report (this page, total pages) and
+/// the index of the next page (only ever forward, so the paging ends).
+struct PageStep<T> {
+    items: Vec<T>,
+    progress: (u32, u32),
+    next: Option<u32>,
+}
+
+/// Reads the answer for page `index` of a paged list.
+fn read_page<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    index: u32,
+) -> Result<PageStep<T>, StoreError> {
+    let page: Page<T> = parse_json(text)?;
+    let done = index.saturating_add(1);
+    Ok(PageStep {
+        items: page.items,
+        progress: (done, page.total_pages.unwrap_or(done)),
+        next: page.next_page_index.filter(|next| *next > index),
+    })
+}
+
+/// The lookup service's answer: names and publishers by asset id.
+#[derive(Deserialize)]
+struct LookupAnswer {
+    results: std::collections::HashMap<String, LookupEntry>,
+}
+
+/// The answer to a change (associate, disassociate, create users): the id of its event.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventAnswer {
+    event_id: String,
+}
+
 /// Lookup ids per call.
 pub const LOOKUP_BATCH: usize = 500;
 
@@ -232,15 +267,16 @@ impl AppleClient {
         let mut out = vec![];
         let mut index = 0u32;
         loop {
-            let page: Page<T> = self
+            let text = self
                 .http
-                .json(|| self.get(&format!("{path}?pageIndex={index}")))
+                .send(|| self.get(&format!("{path}?pageIndex={index}")))
                 .await?;
+            let page = read_page::<T>(&text, index)?;
             out.extend(page.items);
-            progress(index + 1, page.total_pages.unwrap_or(index + 1));
-            match page.next_page_index {
-                Some(next) if next > index => index = next,
-                _ => break,
+            progress(page.progress.0, page.progress.1);
+            match page.next {
+                Some(next) => index = next,
+                None => break,
             }
         }
         Ok(out)
@@ -272,14 +308,10 @@ impl AppleClient {
         &self,
         adam_ids: &[String],
     ) -> Result<std::collections::HashMap<String, LookupEntry>, StoreError> {
-        #[derive(Deserialize)]
-        struct Answer {
-            results: std::collections::HashMap<String, LookupEntry>,
-        }
         let mut out = std::collections::HashMap::new();
         for chunk in adam_ids.chunks(LOOKUP_BATCH) {
             let ids = chunk.join(",");
-            let a: Answer = self
+            let a: LookupAnswer = self
                 .http
                 .json(|| self.get(&format!("/lookup?ids={ids}")))
                 .await?;
@@ -297,11 +329,6 @@ impl AppleClient {
         client_user_ids: &[String],
         disassociate: bool,
     ) -> Result<Vec<String>, StoreError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Event {
-            event_id: String,
-        }
         let path = if disassociate {
             "/assets/disassociate"
         } else {
@@ -313,7 +340,7 @@ impl AppleClient {
                 "assets": [{"adamId": adam_id, "pricingParam": pricing_param}],
                 "clientUserIds": chunk,
             });
-            let e: Event = self
+            let e: EventAnswer = self
                 .http
                 .json(|| {
                     self.http
@@ -334,11 +361,6 @@ impl AppleClient {
         limits: &Limits,
         client_user_ids: &[String],
     ) -> Result<Vec<String>, StoreError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Event {
-            event_id: String,
-        }
         let mut events = vec![];
         for chunk in client_user_ids.chunks(limits.max_users.max(1)) {
             let users: Vec<_> = chunk
@@ -346,7 +368,7 @@ impl AppleClient {
                 .map(|id| serde_json::json!({"clientUserId": id}))
                 .collect();
             let body = serde_json::json!({ "users": users });
-            let e: Event = self
+            let e: EventAnswer = self
                 .http
                 .json(|| {
                     self.http
@@ -403,5 +425,307 @@ mod tests {
         );
         assert_eq!(parse_exp_date("2027-11-08T22:33:22Z"), Some(1_825_713_202));
         assert_eq!(parse_exp_date("8 Nov 2027"), None);
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::core::arbitrary::{Shape, body, json, text};
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE};
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    const LIMITS: Shape = Shape::Obj(&[
+        ("maxAssets", Shape::Index),
+        ("maxUsers", Shape::Index),
+        ("maxClientUserIds", Shape::Index),
+        ("maxSerialNumbers", Shape::Index),
+    ]);
+    const SERVICE_CONFIG: Shape = Shape::Obj(&[("limits", LIMITS), ("urls", Shape::Any)]);
+    const MDM_INFO: Shape = Shape::Obj(&[
+        ("id", Shape::Str),
+        ("name", Shape::Str),
+        ("metadata", Shape::Str),
+    ]);
+    const CLIENT_CONFIG: Shape = Shape::Obj(&[
+        ("locationName", Shape::Str),
+        ("countryISO2ACode", Shape::Str),
+        ("uId", Shape::Str),
+        ("mdmInfo", Shape::Opt(&MDM_INFO)),
+        ("tokenExpirationDate", Shape::Str),
+    ]);
+    const ASSET: Shape = Shape::Obj(&[
+        ("adamId", Shape::Str),
+        ("pricingParam", Shape::Str),
+        ("productType", Shape::Word(&["App", "Book"])),
+        ("assignedCount", Shape::Int),
+        ("availableCount", Shape::Int),
+        ("retiredCount", Shape::Int),
+        ("totalCount", Shape::Int),
+        ("deviceAssignable", Shape::Bool),
+        ("revocable", Shape::Bool),
+        ("supportedPlatforms", Shape::List(&Shape::Str)),
+    ]);
+    const ASSIGNMENT: Shape = Shape::Obj(&[
+        ("adamId", Shape::Str),
+        ("pricingParam", Shape::Str),
+        ("clientUserId", Shape::Opt(&Shape::Str)),
+        ("serialNumber", Shape::Opt(&Shape::Str)),
+    ]);
+    const USER: Shape = Shape::Obj(&[
+        ("clientUserId", Shape::Str),
+        (
+            "status",
+            Shape::Word(&["Registered", "Associated", "Retired"]),
+        ),
+    ]);
+    const ASSETS_PAGE: Shape = Shape::Obj(&[
+        ("assets", Shape::List(&ASSET)),
+        ("nextPageIndex", Shape::Opt(&Shape::Index)),
+        ("totalPages", Shape::Opt(&Shape::Index)),
+    ]);
+    const ASSIGNMENTS_PAGE: Shape = Shape::Obj(&[
+        ("assignments", Shape::List(&ASSIGNMENT)),
+        ("nextPageIndex", Shape::Opt(&Shape::Index)),
+        ("totalPages", Shape::Opt(&Shape::Index)),
+    ]);
+    const USERS_PAGE: Shape = Shape::Obj(&[
+        ("users", Shape::List(&USER)),
+        ("nextPageIndex", Shape::Opt(&Shape::Index)),
+        ("totalPages", Shape::Opt(&Shape::Index)),
+    ]);
+    const LOOKUP_ANSWER: Shape = Shape::Obj(&[(
+        "results",
+        Shape::Map(&Shape::Obj(&[
+            ("name", Shape::Str),
+            ("artistName", Shape::Str),
+        ])),
+    )]);
+    const EVENT_ANSWER: Shape = Shape::Obj(&[("eventId", Shape::Str)]);
+
+    /// `parse_json` as the connector calls it: `T` or the one "unreadable answer" error.
+    fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<(), TestCaseError> {
+        match parse_json::<T>(text) {
+            Ok(_) => {}
+            Err(StoreError::Unavailable { last, .. }) => {
+                prop_assert!(last.starts_with("unreadable answer"))
+            }
+            Err(other) => prop_assert!(false, "unexpected {other:?}"),
+        }
+        Ok(())
+    }
+
+    /// One page read for page `index`: its progress and next index stay in range.
+    fn page<T: for<'de> Deserialize<'de>>(text: &str, index: u32) -> Result<(), TestCaseError> {
+        match read_page::<T>(text, index) {
+            Ok(step) => {
+                prop_assert!(step.progress.0 >= 1);
+                prop_assert!(step.next.is_none_or(|next| next > index));
+            }
+            Err(StoreError::Unavailable { last, .. }) => {
+                prop_assert!(last.starts_with("unreadable answer"))
+            }
+            Err(other) => prop_assert!(false, "unexpected {other:?}"),
+        }
+        Ok(())
+    }
+
+    fn index() -> impl Strategy<Value = u32> {
+        prop_oneof![0u32..4, any::<u32>(), Just(u32::MAX - 1), Just(u32::MAX)]
+    }
+
+    /// Dates in Apple's format (any time from year 0 to 9999, at any offset) or near it: in
+    /// and out of range, with every kind of offset.
+    fn date_like() -> impl Strategy<Value = String> {
+        let valid = (-62_167_219_200i64..=253_402_300_799, -1439i32..=1439).prop_map(|(t, m)| {
+            let offset = time::UtcOffset::from_whole_seconds(m * 60).expect("within a day");
+            let fmt = time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
+            );
+            time::OffsetDateTime::from_unix_timestamp(t)
+                .expect("in range")
+                .to_offset(offset)
+                .format(&fmt)
+                .unwrap_or_default()
+        });
+        let year = prop_oneof![0i32..=9999, -10_000i32..=10_000, Just(9999), Just(-9999)];
+        let offset = prop::sample::select(vec![
+            "+0000", "+0000", "-0800", "+00:00", "Z", "+2359", "-2359", "+2600", "+05:3", "", " ",
+        ]);
+        let parts = (
+            year,
+            0u8..=13,
+            0u8..=32,
+            0u8..=25,
+            0u8..=61,
+            0u8..=61,
+            offset,
+        );
+        prop_oneof![
+            4 => valid,
+            4 => parts.prop_map(|(y, mo, d, h, mi, s, off)| {
+                format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{off}")
+            }),
+            1 => text(),
+        ]
+    }
+
+    /// A token file's JSON: half of the time with its three fields as texts; otherwise each
+    /// present or not, a text or any value; with unknown fields beside them.
+    fn token_json() -> impl Strategy<Value = Value> {
+        fn field(right: impl Strategy<Value = String> + 'static) -> BoxedStrategy<Option<Value>> {
+            let right = right.prop_map(Value::String).boxed();
+            prop_oneof![
+                1 => right.clone().prop_map(Some),
+                1 => prop::option::weighted(0.9, prop_oneof![6 => right, 1 => json()]),
+            ]
+            .boxed()
+        }
+        (
+            field(text()),
+            field(date_like()),
+            field(text()),
+            prop::collection::vec((text(), json()), 0..2),
+        )
+            .prop_map(|(token, exp, org, extra)| {
+                let mut m: Map<String, Value> = extra.into_iter().collect();
+                for (k, v) in [("token", token), ("expDate", exp), ("orgName", org)] {
+                    if let Some(v) = v {
+                        m.insert(k.into(), v);
+                    }
+                }
+                Value::Object(m)
+            })
+    }
+
+    /// A token file: base64 (several alphabets, wrapped or not) of token JSON or of any JSON
+    /// or bytes.
+    fn token_file() -> impl Strategy<Value = String> {
+        let content = prop_oneof![
+            6 => token_json().prop_map(|v| v.to_string().into_bytes()),
+            1 => json().prop_map(|v| v.to_string().into_bytes()),
+            1 => prop::collection::vec(any::<u8>(), 0..48),
+        ];
+        (content, 0..5u8).prop_map(|(bytes, style)| match style {
+            0 | 1 => STANDARD.encode(&bytes),
+            2 => {
+                let b = STANDARD.encode(&bytes);
+                let wrapped: Vec<String> = b
+                    .as_bytes()
+                    .chunks(20)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                format!("  {}\r\n", wrapped.join("\n"))
+            }
+            3 => URL_SAFE.encode(&bytes),
+            _ => STANDARD_NO_PAD.encode(&bytes),
+        })
+    }
+
+    /// The token parser's errors, each telling the admin what is wrong with the file.
+    const TOKEN_ERRORS: [&str; 5] = [
+        "Choose the token file",
+        "This is not a content token file",
+        "This file is not a content token",
+        "The token file has no token",
+        "The token's expiry date",
+    ];
+
+    fn check_token(content: &str) -> Result<(), TestCaseError> {
+        match parse_token(content) {
+            Ok(t) => {
+                prop_assert!(!t.token.trim().is_empty());
+                prop_assert!(!t.org_name.is_empty() && t.org_name.trim() == t.org_name);
+                prop_assert!(!t.raw.contains(char::is_whitespace));
+            }
+            Err(e) => prop_assert!(
+                TOKEN_ERRORS.iter().any(|p| e.starts_with(p)),
+                "unnamed error {e:?}"
+            ),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any text is a token file or one of the named token-file errors, never a panic.
+        #[test]
+        fn any_text_is_a_token_or_a_named_error(content in prop_oneof![
+            "\\PC{0,40}",
+            "[A-Za-z0-9+/=\\s]{0,40}",
+            ".{0,40}",
+        ]) {
+            check_token(&content)?;
+        }
+
+        /// Base64 of any JSON object with random fields is a token or a named error.
+        #[test]
+        fn any_base64_json_is_a_token_or_a_named_error(content in token_file()) {
+            check_token(&content)?;
+        }
+
+        /// Dates near Apple's format parse to a time or to nothing, never a panic.
+        #[test]
+        fn expiry_dates_parse_or_are_refused(s in date_like()) {
+            let _ = parse_exp_date(&s);
+        }
+
+        /// A token written by `make_token` parses back to the same token, organisation and
+        /// expiry (any time from year 0 to 9999).
+        #[test]
+        fn made_tokens_parse_back(
+            token in text().prop_filter("a token", |t| !t.trim().is_empty()),
+            org in text().prop_filter("a name", |o| !o.trim().is_empty()),
+            expires_at in -62_167_219_200i64..=253_402_300_799,
+        ) {
+            let file = make_token(&token, &org, expires_at);
+            let t = parse_token(&file).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(t.token, token);
+            prop_assert_eq!(t.org_name, org.trim());
+            prop_assert_eq!(t.expires_at, expires_at);
+            prop_assert_eq!(t.raw, file);
+        }
+
+    }
+
+    proptest! {
+        // Nested JSON is heavier to make: fewer cases.
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Service and client configuration answers are read or are an unreadable answer.
+        #[test]
+        fn config_answers_never_panic(
+            service in body(SERVICE_CONFIG),
+            client in body(CLIENT_CONFIG),
+        ) {
+            read::<ServiceConfig>(&service)?;
+            read::<ClientConfig>(&client)?;
+        }
+
+        /// Pages of assets, assignments and users (for any page index, up to `u32::MAX`) are
+        /// read with their progress and a next index only ever forward, or are unreadable.
+        #[test]
+        fn pages_never_panic_and_only_go_forward(
+            assets in body(ASSETS_PAGE),
+            assignments in body(ASSIGNMENTS_PAGE),
+            users in body(USERS_PAGE),
+            index in index(),
+        ) {
+            page::<Asset>(&assets, index)?;
+            page::<Assignment>(&assignments, index)?;
+            page::<VppUser>(&users, index)?;
+        }
+
+        /// Lookup and event answers are read or are an unreadable answer.
+        #[test]
+        fn lookup_and_event_answers_never_panic(
+            lookup in body(LOOKUP_ANSWER),
+            event in body(EVENT_ANSWER),
+        ) {
+            read::<LookupAnswer>(&lookup)?;
+            read::<EventAnswer>(&event)?;
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! organisations' exported inventories behind one) keep the shape. The client secret is sent as
 //! the bearer credential; the display language chooses the language of the product titles.
 
-use super::http::{Http, StoreError};
+use super::http::{Http, StoreError, parse_json};
 use serde::{Deserialize, Serialize};
 
 pub const MAX_RESULTS: usize = 100;
@@ -30,12 +30,32 @@ pub struct InventoryEntry {
     pub status: String,
 }
 
+impl InventoryEntry {
+    /// Seats the store counts as assigned (capacity − available; the store's numbers are not
+    /// trusted to be in range, so this saturates instead of overflowing).
+    pub fn store_assigned(&self) -> i64 {
+        self.seat_capacity.saturating_sub(self.available_seats)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct InventoryPage {
     inventory_entries: Vec<InventoryEntry>,
     #[serde(default)]
     continuation_token: Option<String>,
+}
+
+/// Reads one inventory page: its online-licensed entries and the continuation token of the
+/// next page (none, or empty: this was the last page).
+fn read_inventory_page(text: &str) -> Result<(Vec<InventoryEntry>, Option<String>), StoreError> {
+    let page: InventoryPage = parse_json(text)?;
+    let entries = page
+        .inventory_entries
+        .into_iter()
+        .filter(|e| e.license_type == "online")
+        .collect();
+    Ok((entries, page.continuation_token.filter(|t| !t.is_empty())))
 }
 
 #[derive(Clone)]
@@ -83,20 +103,17 @@ impl MicrosoftClient {
                     &url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>(),
                 );
             }
-            let p: InventoryPage = self
+            let text = self
                 .http
-                .json(|| self.request(reqwest::Method::GET, &path))
+                .send(|| self.request(reqwest::Method::GET, &path))
                 .await?;
-            out.extend(
-                p.inventory_entries
-                    .into_iter()
-                    .filter(|e| e.license_type == "online"),
-            );
+            let (entries, next) = read_inventory_page(&text)?;
+            out.extend(entries);
             page += 1;
             progress(page, 0);
-            match p.continuation_token {
-                Some(t) if !t.is_empty() => token = Some(t),
-                _ => break,
+            match next {
+                Some(t) => token = Some(t),
+                None => break,
             }
         }
         Ok(out)
@@ -124,5 +141,53 @@ impl MicrosoftClient {
             .send(|| self.request(method.clone(), &path))
             .await
             .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use crate::core::arbitrary::{Shape, body};
+    use proptest::prelude::*;
+
+    const ENTRY: Shape = Shape::Obj(&[
+        (
+            "productKey",
+            Shape::Obj(&[("productId", Shape::Str), ("skuId", Shape::Str)]),
+        ),
+        ("licenseType", Shape::Word(&["online", "offline"])),
+        ("seatCapacity", Shape::Int),
+        ("availableSeats", Shape::Int),
+        ("productTitle", Shape::Str),
+        ("publisherName", Shape::Str),
+        ("status", Shape::Str),
+    ]);
+    const PAGE: Shape = Shape::Obj(&[
+        ("inventoryEntries", Shape::List(&ENTRY)),
+        ("continuationToken", Shape::Opt(&Shape::Str)),
+    ]);
+
+    proptest! {
+        // Nested JSON is heavier to make: fewer cases.
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Any inventory answer is online entries (whose assigned seats never overflow) and a
+        /// non-empty continuation token, or an unreadable answer; never a panic.
+        #[test]
+        fn inventory_pages_never_panic(text in body(PAGE)) {
+            match read_inventory_page(&text) {
+                Ok((entries, token)) => {
+                    for e in &entries {
+                        prop_assert_eq!(e.license_type.as_str(), "online");
+                        let _ = e.store_assigned();
+                    }
+                    prop_assert!(token.is_none_or(|t| !t.is_empty()));
+                }
+                Err(StoreError::Unavailable { last, .. }) => {
+                    prop_assert!(last.starts_with("unreadable answer"))
+                }
+                Err(other) => prop_assert!(false, "unexpected {other:?}"),
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ pub mod sync;
 use crate::core::audit::{self, Entry, Who, who_of};
 use crate::core::clock::Clock;
 use crate::core::cursor::{Cursor, page};
-use crate::core::error::internal;
+use crate::core::error::{internal, retry_busy};
 use crate::core::sql::{Binds, contains_pattern, execute_for, unique_or};
 use crate::db::Db;
 use crate::secrets::SecretBox;
@@ -554,9 +554,7 @@ impl Store {
             .await
             .map_err(internal)?;
             let last = last.map(RunRow::view).transpose()?;
-            let running = last
-                .clone()
-                .filter(|l| l.result == SyncResult::Running.as_str());
+            let running = last.clone().filter(|l| l.result == SyncResult::Running);
             out.push(ConnectionView {
                 id: r.id,
                 store: r.store.parse().map_err(internal)?,
@@ -751,7 +749,7 @@ impl Store {
                     user_name: r.user_name,
                     device_id: r.device_id,
                     device_name: r.device_name.unwrap_or_default(),
-                    status: status.as_str().to_string(),
+                    status,
                     detail: r.detail,
                     updated_at: r.updated_at,
                 })
@@ -845,7 +843,7 @@ impl RunRow {
             started_by: self.started_by,
             started_at: self.started_at,
             finished_at: self.finished_at,
-            result: result.as_str().to_string(),
+            result,
             progress: self.progress,
             added: self.added,
             updated: self.updated,
@@ -975,7 +973,9 @@ impl StoreBackend for StoreService {
     }
     async fn deploy(&self, actor: &Actor, form: DeployForm) -> Result<DeployOutcome, ApiError> {
         let app_id = form.app_id;
-        let out = self.0.deploy_tx(&who_of(actor), form).await?;
+        let who = who_of(actor);
+        // A deadlock with a sync or another change (PostgreSQL breaks it) runs it again.
+        let out = retry_busy(|| self.0.deploy_tx(&who, form.clone())).await?;
         if out.granted > 0 || out.freed > 0 {
             self.0.deliver_later(app_id);
         }
@@ -987,10 +987,9 @@ impl StoreBackend for StoreService {
         deployment_id: i64,
         intent: String,
     ) -> Result<DeployOutcome, ApiError> {
-        let (out, app_id) = self
-            .0
-            .change_intent_tx(&who_of(actor), deployment_id, intent)
-            .await?;
+        let who = who_of(actor);
+        let (out, app_id) =
+            retry_busy(|| self.0.change_intent_tx(&who, deployment_id, intent.clone())).await?;
         // Freed licenses are reclaimed in the store, new holders invited and assigned.
         self.0.deliver_later(app_id);
         Ok(out)
@@ -1000,10 +999,8 @@ impl StoreBackend for StoreService {
         actor: &Actor,
         deployment_id: i64,
     ) -> Result<DeployOutcome, ApiError> {
-        let (out, app_id) = self
-            .0
-            .remove_deployment_tx(&who_of(actor), deployment_id)
-            .await?;
+        let who = who_of(actor);
+        let (out, app_id) = retry_busy(|| self.0.remove_deployment_tx(&who, deployment_id)).await?;
         self.0.deliver_later(app_id);
         Ok(out)
     }

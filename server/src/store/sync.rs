@@ -7,7 +7,7 @@
 use super::Store;
 use super::http::StoreError;
 use crate::core::audit::{self, Entry, Who};
-use crate::core::error::internal;
+use crate::core::error::{BUSY, BUSY_ATTEMPTS, internal};
 use app::domain::ApiError;
 use app::domain::store::{Store as Store_, SyncResult};
 use serde_json::json;
@@ -350,7 +350,22 @@ impl Store {
         ticker.abort();
         let fetch_ms = started.elapsed().as_millis();
         let result = match fetched {
-            Ok(f) => self.apply(connection_id, run_id, f, &who).await,
+            Ok(f) => {
+                // A deadlock with a deployment (PostgreSQL breaks it) or a busy SQLite applies
+                // the same fetched data again, a bounded number of times.
+                let mut attempt = 1;
+                loop {
+                    match self.apply(connection_id, run_id, &f, &who).await {
+                        Err(fail) if fail.message == BUSY && attempt < BUSY_ATTEMPTS => {
+                            attempt += 1;
+                            tracing::info!(connection_id, attempt, "store sync apply retried");
+                            let pause = 20 + rand::random::<u64>() % 80;
+                            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                        }
+                        other => break other,
+                    }
+                }
+            }
             Err(e) => Err(e),
         };
         tracing::info!(
@@ -515,11 +530,11 @@ impl Store {
                 out.items = entries
                     .into_iter()
                     .map(|e| Item {
+                        store_assigned: e.store_assigned(),
                         name: e.product_title,
                         publisher: e.publisher_name,
                         platform: "Windows".into(),
                         total: e.seat_capacity,
-                        store_assigned: e.seat_capacity - e.available_seats,
                         device_assignable: false,
                         product_id: e.product_key.product_id,
                         sku: e.product_key.sku_id,
@@ -536,7 +551,7 @@ impl Store {
         &self,
         connection_id: i64,
         run_id: i64,
-        f: Fetched,
+        f: &Fetched,
         who: &Who,
     ) -> Result<Counts, Failure> {
         let now = self.clock.now();
@@ -548,7 +563,7 @@ impl Store {
         let (owner, store, name): (Option<String>, String, String) =
             sqlx::query_as(AssertSqlSafe(format!(
                 "SELECT lease_owner, store, name FROM store_connections WHERE id = $1{}",
-                self.db.for_update()
+                self.db.for_no_key_update()
             )))
             .bind(connection_id)
             .fetch_one(&mut *tx)
@@ -575,8 +590,14 @@ impl Store {
             retired: i64,
         }
         let existing: Vec<Existing> = sqlx::query_as(
-            "SELECT id, product_id, sku, name, publisher, platform, total_count, store_assigned, device_assignable, retired \
-             FROM store_apps WHERE connection_id = $1",
+            // THE lock order of a sync: the connection row (no key lock, so deployments'
+            // foreign-key checks pass), then every app of the connection in id order, before
+            // anything else — as a deployment locks its app before anything else.
+            AssertSqlSafe(format!(
+                "SELECT id, product_id, sku, name, publisher, platform, total_count, store_assigned, device_assignable, retired \
+                 FROM store_apps WHERE connection_id = $1 ORDER BY id{}",
+                self.db.for_update()
+            )),
         )
         .bind(connection_id)
         .fetch_all(&mut *tx)

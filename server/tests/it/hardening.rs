@@ -384,3 +384,142 @@ async fn a_number_set_belongs_to_one_agreement() {
         .unwrap();
     assert_eq!(names, 2, "the CSV's agreement was not created");
 }
+
+fn rss_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// 200 simultaneous sign-ins (each another account from another address, so no throttle
+/// stops them) keep the server's memory within the documented bound — at most
+/// `hashing_permits()` Argon2 computations of 19 MiB run at once — and `/healthz` keeps
+/// answering quickly. Every answer is 401 or 429 with Retry-After, never 5xx. (Before the
+/// bound, the same burst took the server from 30 MB to 3.9 GB; with the bound but fresh Argon2
+/// memory per hash, to 420 MB.)
+#[tokio::test]
+async fn a_burst_of_sign_ins_stays_within_the_memory_bound() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        return; // memory is read from /proc
+    }
+    let dir = std::env::temp_dir().join(format!("ld-burst-{:016x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db_url = format!("sqlite://{}", dir.join("ld.db").display());
+    let bin = env!("CARGO_BIN_EXE_licensedesk");
+    let status = std::process::Command::new(bin)
+        .args([
+            "create-admin",
+            "--database-url",
+            &db_url,
+            "--username",
+            "ops",
+        ])
+        .args(["--display-name", "Ops", "--password", PASSWORD])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", "--database-url", &db_url, "--trust-proxy"])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("LICENSEDESK_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server did not start");
+    let baseline = rss_kib(pid, "VmRSS:");
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let probe = {
+        let (http, base, stop) = (http.clone(), base.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut worst = std::time::Duration::ZERO;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let t = std::time::Instant::now();
+                let ok = http
+                    .get(format!("{base}/healthz"))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                assert!(ok, "/healthz failed during the burst");
+                worst = worst.max(t.elapsed());
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            worst
+        })
+    };
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..200u32 {
+        let (http, base) = (http.clone(), base.clone());
+        burst.spawn(async move {
+            let res = http
+                .post(format!("{base}/api/sign_in"))
+                .header(
+                    "x-forwarded-for",
+                    format!("10.1.{}.{}", i / 250, i % 250 + 1),
+                )
+                .form(&[
+                    ("username", format!("user{i}").as_str()),
+                    ("password", "not the password"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.headers().contains_key("retry-after"))
+        });
+    }
+    let answers = burst.join_all().await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let worst_health = probe.await.unwrap();
+    let peak = rss_kib(pid, "VmHWM:");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let permits = licensedesk::admin::auth::hashing_permits() as u64;
+    let bound = baseline + permits * 20 * 1024 + 64 * 1024;
+    println!(
+        "burst: baseline {} MiB, peak {} MiB, bound {} MiB ({permits} hashing slots), \
+         slowest /healthz {:?}",
+        baseline / 1024,
+        peak / 1024,
+        bound / 1024,
+        worst_health
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(s, retry)| *s == StatusCode::UNAUTHORIZED
+                || (*s == StatusCode::TOO_MANY_REQUESTS && *retry)),
+        "{answers:?}"
+    );
+    assert!(peak <= bound, "peak {peak} KiB over the bound {bound} KiB");
+    assert!(
+        worst_health < std::time::Duration::from_millis(1500),
+        "/healthz took {worst_health:?}"
+    );
+}

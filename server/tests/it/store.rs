@@ -1361,3 +1361,51 @@ async fn licenses_assigned_outside_the_portal_are_not_available() {
     assert_eq!(code, StatusCode::OK, "6 of 6 free: {body}");
     assert_eq!(used(&app, app_id).await, (7, 7));
 }
+
+/// Deployments while a large sync applies (the sync locks its connection without blocking
+/// foreign-key checks and all its apps in id order; a deadlock that still happens is retried as
+/// a whole): no deployment and no sync fails, on either database, and no license is oversold.
+#[tokio::test]
+async fn deployments_during_a_large_sync_never_fail_or_deadlock() {
+    let sim = StoreSim::seeded(3_000, 2_000);
+    let adam_id = {
+        let mut assets = sim.assets.write().unwrap();
+        let a = assets
+            .iter_mut()
+            .find(|a| a.total < 1000 && a.product_type == "App")
+            .unwrap();
+        a.total = 1_000;
+        a.adam_id.clone()
+    };
+    let (app, sim, _store) = store_app(sim).await;
+    let grace = app.setup().await;
+    assert_eq!(link(&grace, &token(ORG), true).await.0, StatusCode::OK);
+    wait_idle(&app).await;
+    let app_id: i64 = sqlx::query_scalar("SELECT id FROM store_apps WHERE product_id = $1")
+        .bind(&adam_id)
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    let people = users(&app, "Shift", 40).await;
+    let form = [("connection_id", "1".to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for round in 0..2 {
+        sim.faults.delay_ms.store(0, Ordering::SeqCst);
+        let (code, body) = grace.call_json("store_sync_now", &form).await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+        let mut deploys = vec![];
+        for (i, user) in people.iter().enumerate().skip(round * 20).take(20) {
+            let (code, body) = deploy(&grace, app_id, "required", &format!("user:{user}")).await;
+            deploys.push((i, code, body));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        wait_idle(&app).await;
+        for (i, code, body) in &deploys {
+            assert_eq!(*code, StatusCode::OK, "deployment {i}: {body}");
+        }
+        let (_, runs) = grace.call_json("store_sync_runs", &[]).await;
+        assert_eq!(runs["items"][0]["result"], "succeeded", "{runs}");
+    }
+    let (used, holders) = used(&app, app_id).await;
+    assert_eq!((used, holders), (40, 40));
+}

@@ -7,7 +7,9 @@ use crate::components::{
     use_toasts,
 };
 use crate::domain::Permission;
-use crate::domain::billing::{InvoiceDetail, InvoiceLineView, format_money, region_name};
+use crate::domain::billing::{
+    InvoiceDetail, InvoiceLineView, InvoiceStatus, format_money, region_name,
+};
 use crate::i18n::{fill, use_texts};
 use crate::pages::{Area, AreaTabs};
 use leptos::prelude::*;
@@ -55,7 +57,7 @@ fn InvoiceView(detail: InvoiceDetail, pay: PayAction) -> impl IntoView {
     let d = detail;
     let inv = d.invoice.clone();
     let iid = inv.id;
-    let paid = inv.status == "paid";
+    let paid = inv.status == InvoiceStatus::Paid;
     let pay_body = StoredValue::new(fill(t.billing.mark_paid_body, &inv.number));
     let PayAction { pay, open, key } = pay;
     view! {
@@ -208,7 +210,7 @@ fn InvoiceHead(detail: InvoiceDetail) -> impl IntoView {
                 </div>
                 <div>
                     <dt>{t.common.col_status}</dt>
-                    <dd>{invoice_pill(t, &inv.status)}</dd>
+                    <dd>{invoice_pill(t, inv.status)}</dd>
                 </div>
             </dl>
         </div>

@@ -99,7 +99,7 @@ fn InvoiceList(page: ListPage<InvoiceView>) -> impl IntoView {
                                 <td class="nowrap">{i.issued_on.clone()}</td>
                                 <td class="nowrap">{i.due_on.clone()}</td>
                                 <td class="num nowrap">{totals_text(&i.totals)}</td>
-                                <td>{invoice_pill(t, &i.status)}</td>
+                                <td>{invoice_pill(t, i.status)}</td>
                                 <td>
                                     <a
                                         href=format!("/api/billing/invoices/{}.csv", i.id)

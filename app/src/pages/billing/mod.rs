@@ -25,8 +25,8 @@ pub use subscription::SubscriptionPage;
 pub use subscriptions::SubscriptionsPage;
 
 use crate::domain::billing::{
-    Channel, DisabledReason, Frequency, Pricing, ProfileRole, SubscriptionStatus, SubscriptionView,
-    Total, format_money,
+    Channel, DisabledReason, Frequency, InvoiceStatus, Pricing, ProfileRole, SubscriptionStatus,
+    SubscriptionView, Total, format_money,
 };
 use crate::i18n::Texts;
 use leptos::prelude::*;
@@ -106,11 +106,11 @@ pub(super) fn role_name(t: &'static Texts, r: ProfileRole) -> &'static str {
     }
 }
 
-pub(super) fn invoice_pill(t: &'static Texts, status: &str) -> impl IntoView + use<> {
+pub(super) fn invoice_pill(t: &'static Texts, status: InvoiceStatus) -> impl IntoView + use<> {
     let (class, label) = match status {
-        "paid" => ("pill ok", t.billing.paid),
-        "overdue" => ("pill bad", t.billing.overdue),
-        _ => ("pill warn", t.billing.open),
+        InvoiceStatus::Paid => ("pill ok", t.billing.paid),
+        InvoiceStatus::Overdue => ("pill bad", t.billing.overdue),
+        InvoiceStatus::Open => ("pill warn", t.billing.open),
     };
     view! { <span class=class>{label}</span> }
 }

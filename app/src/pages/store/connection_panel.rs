@@ -4,7 +4,7 @@
 use super::connections::ConnectionActions;
 use super::{connection_title, result_label, status_class, status_text, time_or_never};
 use crate::domain::format_time;
-use crate::domain::store::{ConnectionView, LANGUAGES, Store};
+use crate::domain::store::{ConnectionView, LANGUAGES, Store, SyncResult};
 use crate::i18n::{fill, use_texts};
 use leptos::prelude::*;
 
@@ -49,10 +49,10 @@ pub(super) fn ConnectionPanel(
             {c
                 .last_run
                 .clone()
-                .filter(|r| r.result != "running")
+                .filter(|r| r.result != SyncResult::Running)
                 .map(|r| {
                     view! {
-                        <p class=if r.result == "failed" {
+                        <p class=if r.result == SyncResult::Failed {
                             "form-error"
                         } else {
                             "muted"
@@ -62,10 +62,10 @@ pub(super) fn ConnectionPanel(
                                 format!(
                                     "{} · {}.",
                                     format_time(r.started_at),
-                                    result_label(t, &r.result),
+                                    result_label(t, r.result),
                                 ),
                             )} " "
-                            {if r.result == "failed" {
+                            {if r.result == SyncResult::Failed {
                                 r.error.clone()
                             } else {
                                 fill(

@@ -3,7 +3,7 @@
 
 use super::install_label;
 use crate::components::{Column, DataTable, Loaded};
-use crate::domain::store::{INSTALL_STATUSES, InstallView};
+use crate::domain::store::{InstallStatus, InstallView};
 use crate::domain::{ApiError, format_time};
 use crate::i18n::use_texts;
 use leptos::prelude::*;
@@ -24,9 +24,11 @@ pub(super) fn InstallStatusSection(
                 <label for="install-status">{t.store.status}</label>
                 <select id="install-status" on:change=move |ev| status.set(event_target_value(&ev))>
                     <option value="">{t.store.all}</option>
-                    {INSTALL_STATUSES
+                    {InstallStatus::ALL
                         .iter()
-                        .map(|s| view! { <option value=*s>{install_label(t, s)}</option> })
+                        .map(|s| {
+                            view! { <option value=s.as_str()>{install_label(t, *s)}</option> }
+                        })
                         .collect_view()}
                 </select>
             </div>
@@ -81,7 +83,7 @@ fn InstallTable(rows: Vec<InstallView>) -> impl IntoView {
                                     <span class=format!(
                                         "pill install-{}",
                                         i.status,
-                                    )>{install_label(t, &i.status)}</span>
+                                    )>{install_label(t, i.status)}</span>
                                 </td>
                                 <td class="muted">{i.detail.clone()}</td>
                                 <td>{format_time(i.updated_at)}</td>

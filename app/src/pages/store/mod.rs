@@ -21,7 +21,9 @@ pub use connections::ConnectionsPage;
 pub use sync_runs::SyncRunsPage;
 
 use crate::domain::format_time;
-use crate::domain::store::{ConnectionStatus, Intent, Store, TargetKind, UNLIMITED};
+use crate::domain::store::{
+    ConnectionStatus, InstallStatus, Intent, Store, SyncResult, TargetKind, UNLIMITED,
+};
 use crate::i18n::Texts;
 
 pub(super) fn time_or_never(t: &'static Texts, at: Option<i64>) -> String {
@@ -80,11 +82,11 @@ pub(super) fn kind_label(t: &'static Texts, k: TargetKind) -> &'static str {
     }
 }
 
-pub(super) fn result_label(t: &'static Texts, r: &str) -> &'static str {
+pub(super) fn result_label(t: &'static Texts, r: SyncResult) -> &'static str {
     match r {
-        "running" => t.store.running,
-        "succeeded" => t.store.succeeded,
-        _ => t.store.failed,
+        SyncResult::Running => t.store.running,
+        SyncResult::Succeeded => t.store.succeeded,
+        SyncResult::Failed => t.store.failed,
     }
 }
 
@@ -97,12 +99,12 @@ pub(super) fn invitation_label(t: &'static Texts, s: &str) -> &'static str {
     }
 }
 
-pub(super) fn install_label(t: &'static Texts, s: &str) -> &'static str {
+pub(super) fn install_label(t: &'static Texts, s: InstallStatus) -> &'static str {
     match s {
-        "installed" => t.store.installed,
-        "failed" => t.store.install_failed,
-        "uninstalled" => t.store.uninstalled,
-        _ => t.store.pending,
+        InstallStatus::Installed => t.store.installed,
+        InstallStatus::Failed => t.store.install_failed,
+        InstallStatus::Uninstalled => t.store.uninstalled,
+        InstallStatus::Pending => t.store.pending,
     }
 }
 

@@ -5,7 +5,7 @@ use crate::api::store::list_sync_runs;
 use crate::components::{Column, DataTable, Loaded, Pager};
 use crate::domain::directory::ListPage;
 use crate::domain::format_time;
-use crate::domain::store::SyncRunView;
+use crate::domain::store::{SyncResult, SyncRunView};
 use crate::i18n::{fill, use_texts};
 use crate::pages::{Area, AreaTabs};
 use leptos::prelude::*;
@@ -86,13 +86,13 @@ fn RunList(page: ListPage<SyncRunView>) -> impl IntoView {
                                     <span class=format!(
                                         "pill run-{}",
                                         r.result,
-                                    )>{result_label(t, &r.result)}</span>
+                                    )>{result_label(t, r.result)}</span>
                                 </td>
                                 <td class="num">{r.added}</td>
                                 <td class="num">{r.updated}</td>
                                 <td class="num">{r.retired}</td>
                                 <td class="muted">
-                                    {if r.result == "running" {
+                                    {if r.result == SyncResult::Running {
                                         r.progress.clone()
                                     } else {
                                         r.error.clone()
