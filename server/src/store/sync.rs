@@ -740,31 +740,24 @@ impl Store {
         // Licenses assigned in the store but not to this portal's holders are not free. Apple
         // names every assignment's program user, so ours are counted exactly; Microsoft
         // reports only a seat count, in which every holder of ours is taken to have a seat.
-        sqlx::query(
-            "UPDATE store_apps SET outside_assigned = CASE \
-               WHEN store_assigned - (CASE WHEN store = 'apple' THEN ( \
-                 SELECT COUNT(*) FROM store_assignments sa \
-                 JOIN store_users su ON su.connection_id = sa.connection_id \
-                   AND su.client_user_id = sa.client_user_id \
-                 JOIN store_licenses l ON l.user_id = su.user_id AND l.app_id = store_apps.id \
-                 WHERE sa.connection_id = store_apps.connection_id \
-                   AND sa.product_id = store_apps.product_id AND sa.sku = store_apps.sku \
-                   AND sa.client_user_id <> '') ELSE used END) > 0 \
-               THEN store_assigned - (CASE WHEN store = 'apple' THEN ( \
-                 SELECT COUNT(*) FROM store_assignments sa \
-                 JOIN store_users su ON su.connection_id = sa.connection_id \
-                   AND su.client_user_id = sa.client_user_id \
-                 JOIN store_licenses l ON l.user_id = su.user_id AND l.app_id = store_apps.id \
-                 WHERE sa.connection_id = store_apps.connection_id \
-                   AND sa.product_id = store_apps.product_id AND sa.sku = store_apps.sku \
-                   AND sa.client_user_id <> '') ELSE used END) \
-               ELSE 0 END \
+        for sql in [
+            "UPDATE store_apps SET outside_assigned = store_assigned - CASE WHEN store = 'apple' THEN ( \
+               SELECT COUNT(*) FROM store_assignments sa \
+               JOIN store_users su ON su.connection_id = sa.connection_id \
+                 AND su.client_user_id = sa.client_user_id \
+               JOIN store_licenses l ON l.user_id = su.user_id AND l.app_id = store_apps.id \
+               WHERE sa.connection_id = store_apps.connection_id \
+                 AND sa.product_id = store_apps.product_id AND sa.sku = store_apps.sku \
+                 AND sa.client_user_id <> '') ELSE used END \
              WHERE connection_id = $1",
-        )
-        .bind(connection_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+            "UPDATE store_apps SET outside_assigned = 0 WHERE connection_id = $1 AND outside_assigned < 0",
+        ] {
+            sqlx::query(sql)
+                .bind(connection_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
         let (location, country) = f.location.clone().unwrap_or_default();
         sqlx::query(
             "UPDATE store_connections SET last_synced_at = $1, location_name = CASE WHEN $2 = '' THEN location_name ELSE $2 END, \

@@ -1265,6 +1265,17 @@ async fn a_killed_sync_is_closed_as_interrupted_and_sync_now_works_at_once() {
     wait_idle(&app).await;
 }
 
+/// The simulator's first paid app, given `total` licenses: its (adamId, pricingParam).
+fn paid_app_with_total(sim: &StoreSim, total: i64) -> (String, String) {
+    let mut assets = sim.assets.write().unwrap();
+    let a = assets
+        .iter_mut()
+        .find(|a| a.total < 1000 && a.product_type == "App")
+        .unwrap();
+    a.total = total;
+    (a.adam_id.clone(), a.pricing_param.clone())
+}
+
 /// Licenses the store reports as assigned to people this portal does not hold them for (another
 /// console, a previous product) are not free: total 15 with 8 assigned outside leaves 7, the app
 /// page says so, and an eighth user is refused instead of being accepted and then refused by
@@ -1272,15 +1283,7 @@ async fn a_killed_sync_is_closed_as_interrupted_and_sync_now_works_at_once() {
 #[tokio::test]
 async fn licenses_assigned_outside_the_portal_are_not_available() {
     let sim = StoreSim::seeded(20, 0);
-    let (adam_id, pricing) = {
-        let mut assets = sim.assets.write().unwrap();
-        let a = assets
-            .iter_mut()
-            .find(|a| a.total < 1000 && a.product_type == "App")
-            .unwrap();
-        a.total = 15;
-        (a.adam_id.clone(), a.pricing_param.clone())
-    };
+    let (adam_id, pricing) = paid_app_with_total(&sim, 15);
     {
         let mut assignments = sim.assignments.write().unwrap();
         for i in 0..8 {
@@ -1368,15 +1371,7 @@ async fn licenses_assigned_outside_the_portal_are_not_available() {
 #[tokio::test]
 async fn deployments_during_a_large_sync_never_fail_or_deadlock() {
     let sim = StoreSim::seeded(3_000, 2_000);
-    let adam_id = {
-        let mut assets = sim.assets.write().unwrap();
-        let a = assets
-            .iter_mut()
-            .find(|a| a.total < 1000 && a.product_type == "App")
-            .unwrap();
-        a.total = 1_000;
-        a.adam_id.clone()
-    };
+    let (adam_id, _) = paid_app_with_total(&sim, 1_000);
     let (app, sim, _store) = store_app(sim).await;
     let grace = app.setup().await;
     assert_eq!(link(&grace, &token(ORG), true).await.0, StatusCode::OK);
