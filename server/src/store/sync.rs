@@ -163,12 +163,17 @@ impl Store {
             .into_iter()
             .filter(|(_, owner)| owner_is_gone(owner, &self.owner))
             .collect();
-        let running: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM store_sync_runs WHERE result = 'running'")
-                .fetch_one(&self.db.pool)
-                .await
-                .map_err(internal)?;
-        if dead.is_empty() && running == 0 {
+        // A read first: a sync that is running normally (live lease) must not make every poll
+        // of the connections page take the write lock.
+        let orphaned: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM store_sync_runs r JOIN store_connections c ON c.id = r.connection_id \
+             WHERE r.result = 'running' AND (c.lease_until IS NULL OR c.lease_until < $1)",
+        )
+        .bind(now)
+        .fetch_one(&self.db.pool)
+        .await
+        .map_err(internal)?;
+        if dead.is_empty() && orphaned == 0 {
             return Ok(0);
         }
         let mut tx = self.db.begin_write().await.map_err(internal)?;
