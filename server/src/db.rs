@@ -82,6 +82,25 @@ impl Db {
         }
     }
 
+    /// [`Db::begin_write`] on a connection already taken from the pool — one that holds
+    /// per-connection state, such as the temporary staging table of an import.
+    pub async fn begin_write_on(
+        &self,
+        conn: sqlx::pool::PoolConnection<Any>,
+    ) -> Result<Tx, sqlx::Error> {
+        use sqlx::SqlSafeStr;
+        let statement = match self.backend {
+            Backend::Sqlite => Some("BEGIN IMMEDIATE".into_sql_str()),
+            Backend::Postgres => None,
+        };
+        // What `Pool::begin_with` does with a connection it has just acquired.
+        Transaction::begin(
+            sqlx::pool::MaybePoolConnection::PoolConnection(conn),
+            statement,
+        )
+        .await
+    }
+
     /// Row-lock suffix for a `SELECT` inside a write transaction: PostgreSQL needs
     /// `FOR UPDATE` to serialise read-check-write; SQLite already holds the database write lock.
     pub fn for_update(&self) -> &'static str {

@@ -1,6 +1,9 @@
 //! Apple's Apps and Books for Organizations API v2 (SPEC §7): the content token file and the
-//! client LicenseDesk uses. Asset names come from the store's lookup service (`/lookup?ids=`),
-//! because `/assets` carries ids and counts only.
+//! client LicenseDesk uses. `/assets` carries ids and counts only: names come from the content
+//! metadata lookup service whose URL `GET /service/config` announces (`urls.contentMetadataLookup`,
+//! another host). Every answer is read leniently — only the fields used, each with a default, and
+//! unknown fields ignored — because Apple's own examples omit fields its reference lists
+//! (`tests/fixtures/apple/` holds them, with their sources).
 
 use super::http::{Http, StoreError, parse_json};
 use base64::Engine;
@@ -79,8 +82,9 @@ pub fn make_token(token: &str, org_name: &str, expires_at: i64) -> String {
     base64::engine::general_purpose::STANDARD.encode(json.to_string())
 }
 
+/// The service's limits per request; each field defaults to the value Apple documents.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Limits {
     pub max_assets: usize,
     pub max_users: usize,
@@ -88,36 +92,64 @@ pub struct Limits {
     pub max_serial_numbers: usize,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ServiceConfig {
-    pub limits: Limits,
-    #[serde(default)]
-    pub urls: serde_json::Value,
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_assets: 25,
+            max_users: 100,
+            max_client_user_ids: 1000,
+            max_serial_numbers: 1000,
+        }
+    }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+/// The URLs `GET /service/config` announces that LicenseDesk uses.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ServiceUrls {
+    /// Names and publishers of assets (another host than the API).
+    pub content_metadata_lookup: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceConfig {
+    pub limits: Limits,
+    pub urls: ServiceUrls,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct MdmInfo {
     pub id: String,
     pub name: String,
-    #[serde(default)]
     pub metadata: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ClientConfig {
     pub location_name: String,
     #[serde(rename = "countryISO2ACode")]
     pub country_iso2a_code: String,
+    /// `volumestore` or `enterprisestore`: the `platform` for the metadata lookup.
+    pub default_platform: String,
     pub u_id: String,
-    #[serde(default)]
     pub mdm_info: Option<MdmInfo>,
-    #[serde(default)]
     pub token_expiration_date: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// The answer to a claim (`POST /client/config`): only whose it now is. Apple's walkthrough
+/// example answers without `locationName` or `countryISO2ACode`.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct ClaimAnswer {
+    #[serde(default)]
+    mdm_info: Option<MdmInfo>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Asset {
     pub adam_id: String,
     pub pricing_param: String,
@@ -131,49 +163,85 @@ pub struct Asset {
     pub supported_platforms: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Assignment {
     pub adam_id: String,
     pub pricing_param: String,
-    #[serde(default)]
     pub client_user_id: Option<String>,
-    #[serde(default)]
     pub serial_number: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct VppUser {
     pub client_user_id: String,
-    /// `Registered`, `Associated` or `Retired`.
+    /// `Registered`, `Associated`, `Retired` (or the legacy `Deleted`).
     pub status: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// What the metadata lookup tells about one asset (its answer carries much more).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct LookupEntry {
-    pub name: String,
-    #[serde(rename = "artistName")]
-    pub artist_name: String,
+    pub name: Option<String>,
+    pub artist_name: Option<String>,
+}
+
+/// A list item's identity, to drop an item that a paged read saw twice.
+pub trait Keyed {
+    fn key(&self) -> String;
+}
+
+impl Keyed for Asset {
+    fn key(&self) -> String {
+        format!("{}\u{1f}{}", self.adam_id, self.pricing_param)
+    }
+}
+
+impl Keyed for Assignment {
+    fn key(&self) -> String {
+        format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.adam_id,
+            self.pricing_param,
+            self.client_user_id.as_deref().unwrap_or(""),
+            self.serial_number.as_deref().unwrap_or("")
+        )
+    }
+}
+
+impl Keyed for VppUser {
+    fn key(&self) -> String {
+        format!("{}\u{1f}{}", self.client_user_id, self.status)
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Page<T> {
-    #[serde(alias = "assets", alias = "assignments", alias = "users")]
+    #[serde(
+        alias = "assets",
+        alias = "assignments",
+        alias = "users",
+        default = "Vec::new"
+    )]
     items: Vec<T>,
     #[serde(default)]
     next_page_index: Option<u32>,
     #[serde(default)]
     total_pages: Option<u32>,
+    #[serde(default)]
+    version_id: Option<String>,
 }
 
-/// One page of a paged list: its items, the progress to report (this page, total pages) and
-/// the index of the next page (only ever forward, so the paging ends).
+/// One page of a paged list: its items, the progress to report (this page, total pages), the
+/// index of the next page (only ever forward, so the paging ends) and the list's version.
 struct PageStep<T> {
     items: Vec<T>,
     progress: (u32, u32),
     next: Option<u32>,
+    version: Option<String>,
 }
 
 /// Reads the answer for page `index` of a paged list.
@@ -187,12 +255,19 @@ fn read_page<T: for<'de> Deserialize<'de>>(
         items: page.items,
         progress: (done, page.total_pages.unwrap_or(done)),
         next: page.next_page_index.filter(|next| *next > index),
+        version: page.version_id,
     })
 }
 
-/// The lookup service's answer: names and publishers by asset id.
+/// How often a paged read starts again when the list changed under it (`versionId` changed
+/// between pages); after that the pages read are kept, with items seen twice dropped.
+pub const PAGING_RESTARTS: u32 = 2;
+
+/// The lookup service's answer: names and publishers by asset id. Entries whose id is not an
+/// asset asked for are ignored; an empty map is a valid answer (no access, unknown ids).
 #[derive(Deserialize)]
 struct LookupAnswer {
+    #[serde(default)]
     results: std::collections::HashMap<String, LookupEntry>,
 }
 
@@ -203,8 +278,41 @@ struct EventAnswer {
     event_id: String,
 }
 
-/// Lookup ids per call.
-pub const LOOKUP_BATCH: usize = 500;
+/// `GET /status?eventId=`: how far Apple got with a change, and what failed, per user/device.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventStatus {
+    /// `PENDING`, `COMPLETE` or `FAILED`.
+    pub event_status: String,
+    pub event_type: String,
+    pub num_completed: i64,
+    pub num_requested: i64,
+    pub failures: Vec<EventFailure>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventFailure {
+    pub error_number: i64,
+    pub error_message: String,
+    pub error_info: FailureInfo,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FailureInfo {
+    pub client_user_ids: Vec<String>,
+    pub serial_numbers: Vec<String>,
+}
+
+impl EventStatus {
+    pub fn is_pending(&self) -> bool {
+        !matches!(self.event_status.as_str(), "COMPLETE" | "FAILED")
+    }
+}
+
+/// Asset ids per metadata lookup call.
+pub const LOOKUP_BATCH: usize = 100;
 
 #[derive(Clone)]
 pub struct AppleClient {
@@ -244,10 +352,12 @@ impl AppleClient {
         self.http.json(|| self.get("/client/config")).await
     }
 
-    /// Claims the token for this portal (`POST /client/config` with `mdmInfo`).
-    pub async fn claim(&self, mdm: &MdmInfo) -> Result<ClientConfig, StoreError> {
+    /// Claims the token for this portal (`POST /client/config` with `mdmInfo`); answers whose
+    /// the token now is, when Apple says.
+    pub async fn claim(&self, mdm: &MdmInfo) -> Result<Option<MdmInfo>, StoreError> {
         let body = serde_json::json!({ "mdmInfo": mdm });
-        self.http
+        let answer: ClaimAnswer = self
+            .http
             .json(|| {
                 self.http
                     .client
@@ -255,31 +365,55 @@ impl AppleClient {
                     .bearer_auth(&self.token)
                     .json(&body)
             })
-            .await
+            .await?;
+        Ok(answer.mdm_info)
     }
 
-    /// Every page of a paged list; `progress` hears (page, total pages).
-    async fn pages<T: for<'de> Deserialize<'de>>(
+    /// Every page of a paged list, each item once; `progress` hears (page, total pages). Apple
+    /// warns that a list can change while it is read (`versionId`, `totalPages`): the read starts
+    /// again from the first page when the version changes, at most [`PAGING_RESTARTS`] times.
+    async fn pages<T: for<'de> Deserialize<'de> + Keyed>(
         &self,
         path: &str,
         progress: &(dyn Fn(u32, u32) + Send + Sync),
     ) -> Result<Vec<T>, StoreError> {
-        let mut out = vec![];
-        let mut index = 0u32;
-        loop {
-            let text = self
-                .http
-                .send(|| self.get(&format!("{path}?pageIndex={index}")))
-                .await?;
-            let page = read_page::<T>(&text, index)?;
-            out.extend(page.items);
-            progress(page.progress.0, page.progress.1);
-            match page.next {
-                Some(next) => index = next,
-                None => break,
+        let mut restarts = 0;
+        'read: loop {
+            let mut out = vec![];
+            let mut seen = std::collections::HashSet::new();
+            let mut version: Option<String> = None;
+            let mut index = 0u32;
+            loop {
+                let text = self
+                    .http
+                    .send(|| self.get(&format!("{path}?pageIndex={index}")))
+                    .await?;
+                let page = read_page::<T>(&text, index)?;
+                match (&version, &page.version) {
+                    (None, v) => version = v.clone(),
+                    (Some(first), Some(now)) if first != now && restarts < PAGING_RESTARTS => {
+                        restarts += 1;
+                        tracing::info!(
+                            path,
+                            restarts,
+                            "the list changed while it was read: reading it again"
+                        );
+                        continue 'read;
+                    }
+                    _ => {}
+                }
+                for item in page.items {
+                    if seen.insert(item.key()) {
+                        out.push(item);
+                    }
+                }
+                progress(page.progress.0, page.progress.1);
+                match page.next {
+                    Some(next) => index = next,
+                    None => return Ok(out),
+                }
             }
         }
-        Ok(out)
     }
 
     pub async fn assets(
@@ -296,28 +430,70 @@ impl AppleClient {
         self.pages("/assignments", progress).await
     }
 
+    /// Program users, one per `clientUserId`: Apple lists a user once per incarnation (retired
+    /// and created again), so the living status wins (Associated, then Registered, then any).
     pub async fn users(
         &self,
         progress: &(dyn Fn(u32, u32) + Send + Sync),
     ) -> Result<Vec<VppUser>, StoreError> {
-        self.pages("/users", progress).await
+        let all: Vec<VppUser> = self.pages("/users", progress).await?;
+        Ok(living_users(all))
     }
 
-    /// Names and publishers of `adam_ids`, [`LOOKUP_BATCH`] per call.
+    /// Names and publishers of `adam_ids` from the content metadata lookup at `url` (announced
+    /// by the service config), [`LOOKUP_BATCH`] ids per call: `version=2`, `p=mdm-lockup`,
+    /// `caller=MDM`, the location's `platform` and country, and the token as the `itvt` cookie
+    /// (which custom apps need). Ids the service does not name are simply absent.
     pub async fn lookup(
         &self,
+        url: &str,
         adam_ids: &[String],
+        country: &str,
+        platform: &str,
     ) -> Result<std::collections::HashMap<String, LookupEntry>, StoreError> {
+        let country = if country.trim().is_empty() {
+            "us".to_string()
+        } else {
+            country.trim().to_lowercase()
+        };
+        let platform = if platform.trim().is_empty() {
+            "enterprisestore"
+        } else {
+            platform.trim()
+        };
         let mut out = std::collections::HashMap::new();
         for chunk in adam_ids.chunks(LOOKUP_BATCH) {
             let ids = chunk.join(",");
             let a: LookupAnswer = self
                 .http
-                .json(|| self.get(&format!("/lookup?ids={ids}")))
+                .json(|| {
+                    self.http
+                        .client
+                        .get(url)
+                        .query(&[
+                            ("version", "2"),
+                            ("p", "mdm-lockup"),
+                            ("caller", "MDM"),
+                            ("platform", platform),
+                            ("cc", country.as_str()),
+                            ("l", "en"),
+                            ("id", ids.as_str()),
+                        ])
+                        .header(reqwest::header::COOKIE, format!("itvt={}", self.token))
+                })
                 .await?;
-            out.extend(a.results);
+            out.extend(a.results.into_iter().filter(|(id, e)| {
+                chunk.contains(id) && e.name.as_deref().is_some_and(|n| !n.trim().is_empty())
+            }));
         }
         Ok(out)
+    }
+
+    /// `GET /status?eventId=`: the state of a change Apple accepted.
+    pub async fn event_status(&self, event_id: &str) -> Result<EventStatus, StoreError> {
+        self.http
+            .json(|| self.get("/status").query(&[("eventId", event_id)]))
+            .await
     }
 
     /// Associates assets with users, never sending more ids per call than `limits` allow.
@@ -382,6 +558,28 @@ impl AppleClient {
         }
         Ok(events)
     }
+}
+
+/// One user per `clientUserId`, the living status winning (see [`AppleClient::users`]).
+fn living_users(all: Vec<VppUser>) -> Vec<VppUser> {
+    fn rank(status: &str) -> u8 {
+        match status {
+            "Associated" => 3,
+            "Registered" => 2,
+            "Retired" => 1,
+            _ => 0,
+        }
+    }
+    let mut best: std::collections::BTreeMap<String, VppUser> = Default::default();
+    for u in all {
+        match best.get(&u.client_user_id) {
+            Some(b) if rank(&b.status) >= rank(&u.status) => {}
+            _ => {
+                best.insert(u.client_user_id.clone(), u);
+            }
+        }
+    }
+    best.into_values().collect()
 }
 
 #[cfg(test)]

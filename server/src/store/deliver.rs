@@ -4,8 +4,10 @@
 //!
 //! Apple: holders become program users (`POST /users/create`, which sends the invitation); once
 //! a user has accepted (`Associated`), the asset is associated with them
-//! (`POST /assets/associate`, batched within the service-config limits) and their device
-//! installs turn `installed`; error 9709 turns them `failed` with the reason. Microsoft: one
+//! (`POST /assets/associate`, batched within the service-config limits); each install remembers
+//! Apple's event and turns `installed` only when `GET /status?eventId=` reports the event
+//! COMPLETE, or `failed` with Apple's error (9709 no license left, 9609 unknown user, …) for the
+//! users the event's failures name. Microsoft: one
 //! seat per holder (`POST …/Seats/{user}`); an offline-licensed app (409) fails the install.
 
 use super::Store;
@@ -38,6 +40,26 @@ impl Delivered {
 
 fn unavailable(e: StoreError) -> ApiError {
     ApiError::Unavailable(e.to_string())
+}
+
+/// Shown on an install sent to Apple and not yet confirmed.
+const SENT: &str = "Sent to Apple; waiting for Apple to confirm the assignment.";
+
+/// An install that Apple refused, in the admin's words, with Apple's error number.
+fn failure_text(number: i64, message: &str) -> String {
+    match number {
+        9709 => "The store has no license left for this app (error 9709). Sync to see the store's counts, or buy more.".into(),
+        9609 => "Apple does not know this person as a program user (error 9609): they may not have accepted the invitation yet.".into(),
+        9621 | 9625 => format!("Apple no longer accepts the token (error {number}): upload a new token."),
+        _ => {
+            let m = message.trim();
+            if m.is_empty() {
+                format!("Apple could not assign the license (error {number}).")
+            } else {
+                format!("Apple could not assign the license: {m} (error {number}).")
+            }
+        }
+    }
 }
 
 impl Store {
@@ -157,11 +179,14 @@ impl Store {
             }
             out.reclaimed += users.len();
         }
+        // Associations: sent once (the install remembers Apple's event), then confirmed or
+        // failed per user by the event's status — never assumed.
         let pending: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT DISTINCT a.id, a.product_id, a.sku, su.client_user_id FROM store_installs i \
              JOIN store_apps a ON a.id = i.app_id \
              JOIN store_users su ON su.connection_id = a.connection_id AND su.user_id = i.user_id \
-             WHERE a.connection_id = $1 AND i.status = 'pending' AND i.device_id <> 0 AND su.status = 'associated' \
+             WHERE a.connection_id = $1 AND i.status = 'pending' AND i.device_id <> 0 \
+             AND i.event_id IS NULL AND su.status = 'associated' \
              ORDER BY a.id, su.client_user_id",
         )
         .bind(connection_id)
@@ -176,47 +201,227 @@ impl Store {
                 .push(user);
         }
         for ((app_id, adam, pricing), users) in by_app {
-            let (status, detail) = match client.associate(&limits, &adam, &pricing, &users, false).await {
-                Ok(_) => {
-                    for user in &users {
-                        sqlx::query(
-                            "INSERT INTO store_assignments (connection_id, product_id, sku, client_user_id, serial_number) \
-                             SELECT $1, $2, $3, $4, '' WHERE NOT EXISTS (SELECT 1 FROM store_assignments \
-                             WHERE connection_id = $1 AND product_id = $2 AND sku = $3 AND client_user_id = $4)",
-                        )
-                        .bind(connection_id)
-                        .bind(&adam)
-                        .bind(&pricing)
-                        .bind(user)
-                        .execute(&self.db.pool)
-                        .await
-                        .map_err(internal)?;
+            for chunk in users.chunks(limits.max_client_user_ids.max(1)) {
+                let event = match client
+                    .associate(&limits, &adam, &pricing, chunk, false)
+                    .await
+                {
+                    Ok(events) => events.into_iter().next().unwrap_or_default(),
+                    Err(StoreError::NotEnoughLicenses(m)) => {
+                        // Refused at once (not through the event): every user of the call.
+                        let done = self
+                            .finish_installs(
+                                app_id,
+                                connection_id,
+                                chunk,
+                                None,
+                                InstallStatus::Failed,
+                                &failure_text(9709, &m),
+                            )
+                            .await?;
+                        out.count(InstallStatus::Failed, done);
+                        continue;
                     }
-                    (InstallStatus::Installed, String::new())
-                }
-                Err(StoreError::NotEnoughLicenses(_)) => (
-                    InstallStatus::Failed,
-                    "The store has no license left for this app (error 9709). Sync to see the store's counts, or buy more.".to_string(),
-                ),
-                Err(e) => return Err(unavailable(e)),
-            };
-            let done = sqlx::query(
-                "UPDATE store_installs SET status = $1, detail = $2, updated_at = $3 \
-                 WHERE app_id = $4 AND status = 'pending' AND device_id <> 0 \
-                 AND user_id IN (SELECT user_id FROM store_users WHERE connection_id = $5 AND status = 'associated')",
+                    Err(e) => return Err(unavailable(e)),
+                };
+                self.mark_sent(app_id, connection_id, chunk, &event).await?;
+            }
+        }
+        self.poll_events(&client, connection_id, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Marks the pending installs of `users` (program users) of an app as sent in `event`.
+    async fn mark_sent(
+        &self,
+        app_id: i64,
+        connection_id: i64,
+        users: &[String],
+        event: &str,
+    ) -> Result<(), ApiError> {
+        for user in users {
+            sqlx::query(
+                "UPDATE store_installs SET event_id = $1, detail = $2, updated_at = $3 \
+                 WHERE app_id = $4 AND status = 'pending' AND device_id <> 0 AND event_id IS NULL \
+                 AND user_id IN (SELECT user_id FROM store_users WHERE connection_id = $5 AND client_user_id = $6)",
             )
-            .bind(status.as_str())
-            .bind(&detail)
+            .bind(event)
+            .bind(SENT)
             .bind(self.clock.now())
             .bind(app_id)
             .bind(connection_id)
+            .bind(user)
             .execute(&self.db.pool)
+            .await
+            .map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the pending installs of `users` for an app (those sent in `event`, or not sent when
+    /// `None`) as `status` with `detail`; an installed license is recorded as a store
+    /// assignment. Answers how many installs ended.
+    async fn finish_installs(
+        &self,
+        app_id: i64,
+        connection_id: i64,
+        users: &[String],
+        event: Option<&str>,
+        status: InstallStatus,
+        detail: &str,
+    ) -> Result<u64, ApiError> {
+        let mut done = 0;
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        for user in users {
+            done += sqlx::query(
+                "UPDATE store_installs SET status = $1, detail = $2, updated_at = $3, event_id = NULL \
+                 WHERE app_id = $4 AND status = 'pending' AND device_id <> 0 \
+                 AND COALESCE(event_id, '') = $7 \
+                 AND user_id IN (SELECT user_id FROM store_users WHERE connection_id = $5 AND client_user_id = $6)",
+            )
+            .bind(status.as_str())
+            .bind(detail)
+            .bind(self.clock.now())
+            .bind(app_id)
+            .bind(connection_id)
+            .bind(user)
+            .bind(event.unwrap_or(""))
+            .execute(&mut *tx)
             .await
             .map_err(internal)?
             .rows_affected();
-            out.count(status, done);
+            if status == InstallStatus::Installed {
+                sqlx::query(
+                    "INSERT INTO store_assignments (connection_id, product_id, sku, client_user_id, serial_number) \
+                     SELECT $1, a.product_id, a.sku, $3, '' FROM store_apps a WHERE a.id = $2 AND NOT EXISTS \
+                     (SELECT 1 FROM store_assignments s WHERE s.connection_id = $1 AND s.product_id = a.product_id \
+                      AND s.sku = a.sku AND s.client_user_id = $3)",
+                )
+                .bind(connection_id)
+                .bind(app_id)
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+            }
         }
-        Ok(out)
+        tx.commit().await.map_err(internal)?;
+        Ok(done)
+    }
+
+    /// Asks Apple how the sent associations went (`GET /status?eventId=`), pausing between
+    /// rounds as [`Store::event_poll_waits`] says while any is still PENDING; what stays pending
+    /// is asked again by the next delivery (after the next sync at the latest).
+    async fn poll_events(
+        &self,
+        client: &super::apple::AppleClient,
+        connection_id: i64,
+        out: &mut Delivered,
+    ) -> Result<(), ApiError> {
+        let mut waits = self.event_poll_waits.iter();
+        loop {
+            let events: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT DISTINCT i.event_id, i.app_id FROM store_installs i JOIN store_apps a ON a.id = i.app_id \
+                 WHERE a.connection_id = $1 AND i.status = 'pending' AND i.event_id IS NOT NULL \
+                 ORDER BY i.event_id, i.app_id",
+            )
+            .bind(connection_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(internal)?;
+            if events.is_empty() {
+                return Ok(());
+            }
+            let mut still_pending = false;
+            for (event, app_id) in events {
+                let users: Vec<String> = sqlx::query_scalar(
+                    "SELECT DISTINCT su.client_user_id FROM store_installs i \
+                     JOIN store_users su ON su.connection_id = $1 AND su.user_id = i.user_id \
+                     WHERE i.app_id = $2 AND i.event_id = $3 AND i.status = 'pending' ORDER BY su.client_user_id",
+                )
+                .bind(connection_id)
+                .bind(app_id)
+                .bind(&event)
+                .fetch_all(&self.db.pool)
+                .await
+                .map_err(internal)?;
+                let status = match client.event_status(&event).await {
+                    Ok(s) => s,
+                    Err(StoreError::Refused { number: 9708, .. }) => {
+                        // Apple does not know the event (any more): send it again.
+                        sqlx::query(
+                            "UPDATE store_installs SET event_id = NULL, detail = '' WHERE app_id = $1 AND event_id = $2 AND status = 'pending'",
+                        )
+                        .bind(app_id)
+                        .bind(&event)
+                        .execute(&self.db.pool)
+                        .await
+                        .map_err(internal)?;
+                        continue;
+                    }
+                    Err(e) => return Err(unavailable(e)),
+                };
+                if status.is_pending() {
+                    still_pending = true;
+                    continue;
+                }
+                // Per user: Apple's error, if the event names them among its failures; an event
+                // that FAILED without naming anyone failed for everyone in it.
+                let mut failed: BTreeMap<&str, String> = BTreeMap::new();
+                for f in &status.failures {
+                    for user in &f.error_info.client_user_ids {
+                        failed.insert(
+                            user.as_str(),
+                            failure_text(f.error_number, &f.error_message),
+                        );
+                    }
+                }
+                let whole = (status.event_status == "FAILED" && failed.is_empty()).then(|| {
+                    status
+                        .failures
+                        .first()
+                        .map(|f| failure_text(f.error_number, &f.error_message))
+                        .unwrap_or_else(|| "Apple reported that the assignment failed.".to_string())
+                });
+                let ok: Vec<String> = users
+                    .iter()
+                    .filter(|u| whole.is_none() && !failed.contains_key(u.as_str()))
+                    .cloned()
+                    .collect();
+                let done = self
+                    .finish_installs(
+                        app_id,
+                        connection_id,
+                        &ok,
+                        Some(&event),
+                        InstallStatus::Installed,
+                        "",
+                    )
+                    .await?;
+                out.count(InstallStatus::Installed, done);
+                for user in users.iter().filter(|u| !ok.contains(u)) {
+                    let text = whole
+                        .clone()
+                        .or_else(|| failed.get(user.as_str()).cloned())
+                        .unwrap_or_default();
+                    let done = self
+                        .finish_installs(
+                            app_id,
+                            connection_id,
+                            std::slice::from_ref(user),
+                            Some(&event),
+                            InstallStatus::Failed,
+                            &text,
+                        )
+                        .await?;
+                    out.count(InstallStatus::Failed, done);
+                }
+            }
+            match (still_pending, waits.next()) {
+                (true, Some(wait)) => self.http.sleeper.sleep(*wait).await,
+                _ => return Ok(()),
+            }
+        }
     }
 
     async fn deliver_microsoft(

@@ -53,6 +53,10 @@ pub struct Store {
     pub sync_interval_secs: i64,
     /// The installation identity sent as `mdmInfo` when claiming a token.
     pub installation_id: String,
+    /// Pauses between rounds of asking Apple how sent associations went (`GET /status`), while
+    /// any is still PENDING; Apple documents no interval, so the pauses grow (1, 2, 4, 8 s) and
+    /// what is still pending after them is asked again by the next delivery.
+    pub event_poll_waits: Vec<Duration>,
     /// Connections with a background delivery running (value: run again when it ends).
     delivering: std::sync::Mutex<std::collections::HashMap<i64, bool>>,
 }
@@ -69,6 +73,7 @@ impl Store {
             http: Http::new(Duration::from_secs(30)),
             owner: self::sync::process_owner(),
             sync_interval_secs: 12 * 3600,
+            event_poll_waits: [1, 2, 4, 8].map(Duration::from_secs).to_vec(),
             delivering: Default::default(),
         }
     }

@@ -1,13 +1,20 @@
 //! The store simulator (`licensedesk store-simulator`): Apple's Apps and Books v2 API under
-//! `/mdm/v2` and the Microsoft store inventory API under `/V1`, from a seeded catalog, with the
-//! same fault switches as the licensing simulator (429/503 with Retry-After, HTTP 200 with an
-//! error number such as 9646, slow answers) plus expired (9621) and revoked (9625) tokens.
+//! `/mdm/v2`, Apple's content metadata lookup on a second listener (another host, announced by
+//! the service config as Apple announces it), and the Microsoft store inventory API under
+//! `/V1`, from a seeded catalog, with the same fault switches as the licensing simulator
+//! (429/503 with Retry-After, HTTP 200 with an error number such as 9646, slow answers) plus
+//! expired (9621) and revoked (9625) tokens.
+//!
+//! It answers in Apple's documented shapes (the contract tests check its answers against
+//! Apple's own examples in `tests/fixtures/apple/`): changes are asynchronous events whose
+//! status (`GET /status?eventId=`) is PENDING at first and then COMPLETE or FAILED with
+//! per-user failures (9709 no license left, 9609 unknown user), as Apple reports them.
 //! Tests and the demo run it in-process; tests change its catalog through [`StoreSim`].
 
 // Handlers answer `Response` errors directly; they are built once per refused request.
 #![allow(clippy::result_large_err)]
 
-use super::apple::{Asset, Assignment, ClientConfig, Limits, LookupEntry, MdmInfo, VppUser};
+use super::apple::{Asset, Assignment, ClientConfig, Limits, MdmInfo, VppUser};
 use super::microsoft::{InventoryEntry, ProductKey};
 use crate::licensing::{Faults, faulty};
 use axum::Json;
@@ -18,7 +25,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 pub const LIMITS: Limits = Limits {
@@ -64,7 +71,30 @@ pub struct StoreSim {
     /// `Registered`.
     pub auto_accept: AtomicBool,
     pub page_size: usize,
+    /// How many status reads of a new event answer PENDING before it completes.
+    pub pending_polls: AtomicU32,
+    /// Fault switch: the next N paged reads see the list change between pages (page 1 and
+    /// later carry another `versionId` and repeat the previous page's last item).
+    pub version_shifts: AtomicU32,
+    /// Fault switch: the metadata lookup answers 503.
+    pub lookup_down: AtomicBool,
+    /// Metadata lookups answered, and how many carried the token as the `itvt` cookie.
+    pub lookups: AtomicU64,
+    pub lookups_with_cookie: AtomicU64,
+    /// Where the metadata lookup listens (set by [`spawn`]); `None`: this listener serves it.
+    pub lookup_url: Mutex<Option<String>>,
     events: AtomicU64,
+    event_log: Mutex<HashMap<String, SimEvent>>,
+}
+
+/// A change accepted by the simulated Apple service, and how it ends.
+#[derive(Clone, Debug)]
+struct SimEvent {
+    kind: &'static str,
+    requested: i64,
+    /// (error number, message, client user ids)
+    failures: Vec<(i64, &'static str, Vec<String>)>,
+    polls_left: u32,
 }
 
 const WORDS_A: &[&str] = &[
@@ -194,13 +224,49 @@ impl StoreSim {
             tokens_revoked: AtomicBool::new(false),
             auto_accept: AtomicBool::new(false),
             page_size: 1000,
+            pending_polls: AtomicU32::new(1),
+            version_shifts: AtomicU32::new(0),
+            lookup_down: AtomicBool::new(false),
+            lookups: AtomicU64::new(0),
+            lookups_with_cookie: AtomicU64::new(0),
+            lookup_url: Mutex::new(None),
             events: AtomicU64::new(0),
+            event_log: Mutex::new(HashMap::new()),
         }
     }
 
     /// The default catalog: 300 apps, 2,500 store-side assignments.
     pub fn standard() -> StoreSim {
         StoreSim::seeded(300, 2_500)
+    }
+
+    /// Records an accepted change and answers Apple's event answer for it.
+    fn event(
+        &self,
+        kind: &'static str,
+        requested: usize,
+        failures: Vec<(i64, &'static str, Vec<String>)>,
+    ) -> Response {
+        let id = format!(
+            "{:08x}-sim-{}",
+            rand::random::<u32>(),
+            self.events.fetch_add(1, Ordering::SeqCst) + 1
+        );
+        self.event_log.lock().unwrap().insert(
+            id.clone(),
+            SimEvent {
+                kind,
+                requested: requested as i64,
+                failures,
+                polls_left: self.pending_polls.load(Ordering::SeqCst),
+            },
+        );
+        Json(serde_json::json!({
+            "eventId": id,
+            "tokenExpirationDate": "2030-11-08T22:33:22+0000",
+            "uId": "2049025000431439",
+        }))
+        .into_response()
     }
 
     fn assigned(&self, adam_id: &str) -> i64 {
@@ -257,6 +323,14 @@ fn authenticate(sim: &StoreSim, headers: &HeaderMap) -> Result<Caller, Response>
         ));
     };
     let token = json["token"].as_str().unwrap_or("").to_string();
+    if token.starts_with("invalid") {
+        // Apple answers an invalid token so in places: HTTP 200 with the error number.
+        return Err(apple_error(
+            StatusCode::OK,
+            9622,
+            "Invalid authentication token",
+        ));
+    }
     let org_name = json["orgName"].as_str().unwrap_or("").to_string();
     let exp = json["expDate"]
         .as_str()
@@ -264,15 +338,19 @@ fn authenticate(sim: &StoreSim, headers: &HeaderMap) -> Result<Caller, Response>
         .unwrap_or(0);
     if sim.tokens_revoked.load(Ordering::SeqCst) || token.starts_with("revoked") {
         return Err(apple_error(
-            StatusCode::OK,
+            StatusCode::UNAUTHORIZED,
             9625,
-            "The token has been revoked",
+            "The server has revoked the sToken.",
         ));
     }
     let expired = sim.tokens_expired.load(Ordering::SeqCst)
         || exp <= time::OffsetDateTime::now_utc().unix_timestamp();
     if expired {
-        return Err(apple_error(StatusCode::OK, 9621, "The token has expired"));
+        return Err(apple_error(
+            StatusCode::UNAUTHORIZED,
+            9621,
+            "The token has expired.",
+        ));
     }
     Ok(Caller {
         token,
@@ -281,21 +359,54 @@ fn authenticate(sim: &StoreSim, headers: &HeaderMap) -> Result<Caller, Response>
     })
 }
 
-async fn service_config(State(sim): State<Arc<StoreSim>>) -> Response {
+async fn service_config(State(sim): State<Arc<StoreSim>>, headers: HeaderMap) -> Response {
     if let Some(r) = faulty(&sim.faults).await {
         return r;
     }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let api = format!("http://{host}/mdm/v2");
+    let lookup = sim
+        .lookup_url
+        .lock()
+        .unwrap()
+        .clone()
+        .unwrap_or_else(|| format!("http://{host}{LOOKUP_PATH}"));
+    // Apple's shape: error codes, limits, notification types and absolute URLs.
     Json(serde_json::json!({
+        "errorCodes": [
+            {"errorNumber": 9621, "errorMessage": "The token has expired."},
+            {"errorNumber": 9625, "errorMessage": "The server has revoked the sToken."},
+            {"errorNumber": 9646, "errorMessage": "There are too many recent requests. Try again momentarily."},
+            {"errorNumber": 9709, "errorMessage": "There are not enough licenses for this app or book available to assign to the selected group."},
+        ],
         "limits": LIMITS,
-        "urls": {"assets": "/mdm/v2/assets", "assignments": "/mdm/v2/assignments", "users": "/mdm/v2/users"}
+        "notificationTypes": ["ASSET_MANAGEMENT", "USER_MANAGEMENT", "USER_ASSOCIATED", "ASSET_COUNT"],
+        "urls": {
+            "clientConfig": format!("{api}/client/config"),
+            "getAssets": format!("{api}/assets"),
+            "getAssignments": format!("{api}/assignments"),
+            "getUsers": format!("{api}/users"),
+            "createUsers": format!("{api}/users/create"),
+            "associateAssets": format!("{api}/assets/associate"),
+            "disassociateAssets": format!("{api}/assets/disassociate"),
+            "eventStatus": format!("{api}/status"),
+            "contentMetadataLookup": lookup,
+        }
     }))
     .into_response()
 }
+
+/// Where the metadata lookup answers, on its own host as Apple's does.
+pub const LOOKUP_PATH: &str = "/WebObjects/MZStorePlatform.woa/wa/lookup";
 
 fn client_config_of(sim: &StoreSim, caller: &Caller) -> ClientConfig {
     ClientConfig {
         location_name: format!("{} — Main location", caller.org_name),
         country_iso2a_code: "US".into(),
+        default_platform: "enterprisestore".into(),
         u_id: location_uid(&caller.org_name),
         mdm_info: sim.claims.lock().unwrap().get(&caller.token).cloned(),
         token_expiration_date: String::new(),
@@ -332,8 +443,14 @@ async fn post_client_config(
             sim.claims
                 .lock()
                 .unwrap()
-                .insert(c.token.clone(), body.mdm_info);
-            Json(client_config_of(&sim, &c)).into_response()
+                .insert(c.token.clone(), body.mdm_info.clone());
+            // Apple's walkthrough answer: the claim echoed, without the location's fields.
+            Json(serde_json::json!({
+                "mdmInfo": body.mdm_info,
+                "tokenExpirationDate": "2030-11-08T22:33:22+0000",
+                "uId": location_uid(&c.org_name),
+            }))
+            .into_response()
         }
         Err(r) => r,
     }
@@ -346,10 +463,40 @@ struct PageQuery {
     page_index: usize,
 }
 
-fn page_of<T: serde::Serialize>(key: &str, items: &[T], index: usize, size: usize) -> Response {
+fn page_of<T: serde::Serialize + Clone>(
+    sim: &StoreSim,
+    key: &str,
+    items: &[T],
+    index: usize,
+    size: usize,
+) -> Response {
     let start = (index * size).min(items.len());
     let end = (start + size).min(items.len());
-    page_body(key, &items[start..end], index, items.len(), size)
+    let mut page = items[start..end].to_vec();
+    let shifted = shift_page(sim, index, start, items, &mut page);
+    page_body(key, &page, index, items.len(), size, shifted)
+}
+
+/// The list-changes-while-read fault: from page 1 on, the previous page's last item appears
+/// again at the start (as when an item was inserted before it) under another `versionId`.
+fn shift_page<T: Clone>(
+    sim: &StoreSim,
+    index: usize,
+    start: usize,
+    items: &[T],
+    page: &mut Vec<T>,
+) -> bool {
+    if index == 0 || start == 0 || sim.version_shifts.load(Ordering::SeqCst) == 0 {
+        return false;
+    }
+    page.insert(0, items[start - 1].clone());
+    if items.len() < start + page.len() {
+        // The last page of this read: the change is over for the next read.
+        let _ = sim
+            .version_shifts
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+    }
+    true
 }
 
 /// One page of `total` items (`page` holds this page's items only).
@@ -359,13 +506,16 @@ fn page_body<T: serde::Serialize>(
     index: usize,
     total: usize,
     size: usize,
+    shifted: bool,
 ) -> Response {
     let total_pages = total.div_ceil(size).max(1);
     let mut body = serde_json::json!({
         "currentPageIndex": index,
         "totalPages": total_pages,
         "size": page.len(),
-        "versionId": "v1",
+        "tokenExpirationDate": "2030-11-08T22:33:22+0000",
+        "uId": "2049025000431439",
+        "versionId": if shifted { "70e8c740-514c-11eb-bb63-shifted" } else { "70e8c740-514c-11eb-bb63-a90b882fcd52" },
     });
     body[key] = serde_json::to_value(page).unwrap_or_default();
     if index + 1 < total_pages {
@@ -390,7 +540,8 @@ async fn assets(
     let size = sim.page_size;
     let start = (q.page_index * size).min(all.len());
     let end = (start + size).min(all.len());
-    let page = &all[start..end];
+    let mut page = all[start..end].to_vec();
+    let shifted = shift_page(&sim, q.page_index, start, &all, &mut page);
     let ids: std::collections::HashSet<&str> = page.iter().map(|a| a.adam_id.as_str()).collect();
     let mut assigned: HashMap<&str, i64> = HashMap::new();
     let assignments = sim.assignments.read().unwrap();
@@ -417,7 +568,7 @@ async fn assets(
             }
         })
         .collect();
-    page_body("assets", &list, q.page_index, all.len(), size)
+    page_body("assets", &list, q.page_index, all.len(), size, shifted)
 }
 
 async fn assignments(
@@ -432,7 +583,7 @@ async fn assignments(
         return r;
     }
     let list = sim.assignments.read().unwrap();
-    page_of("assignments", &list, q.page_index, sim.page_size)
+    page_of(&sim, "assignments", &list, q.page_index, sim.page_size)
 }
 
 async fn users(
@@ -457,30 +608,63 @@ async fn users(
         })
         .collect();
     list.sort_by(|a, b| a.client_user_id.cmp(&b.client_user_id));
-    page_of("users", &list, q.page_index, sim.page_size)
+    page_of(&sim, "users", &list, q.page_index, sim.page_size)
 }
 
 #[derive(Deserialize)]
 struct LookupQuery {
-    ids: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    p: String,
+    #[serde(default)]
+    caller: String,
+    #[serde(default)]
+    platform: String,
+    #[serde(default)]
+    cc: String,
+    #[serde(default)]
+    id: String,
 }
 
+/// Apple's content metadata lookup (`?version=2&p=mdm-lockup&caller=MDM&platform=…&cc=…&id=…`):
+/// names by asset id, in Apple's answer shape. A request with other parameters gets Apple's
+/// empty answer (as for no access or unknown ids), so a connector that asks wrongly gets no
+/// names — exactly what would happen against Apple.
 async fn lookup(
     State(sim): State<Arc<StoreSim>>,
     headers: HeaderMap,
     Query(q): Query<LookupQuery>,
 ) -> Response {
-    if let Some(r) = faulty(&sim.faults).await {
-        return r;
+    if sim.lookup_down.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response();
     }
-    if let Err(r) = authenticate(&sim, &headers) {
-        return r;
+    sim.lookups.fetch_add(1, Ordering::SeqCst);
+    let cookie = headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if cookie
+        .split(';')
+        .any(|c| c.trim().starts_with("itvt=") && c.trim().len() > 5)
+    {
+        sim.lookups_with_cookie.fetch_add(1, Ordering::SeqCst);
     }
-    let wanted: std::collections::HashSet<&str> = q.ids.split(',').collect();
-    if wanted.len() > super::apple::LOOKUP_BATCH {
-        return apple_error(StatusCode::BAD_REQUEST, 9600, "too many ids");
-    }
-    let results: HashMap<String, LookupEntry> = sim
+    let proper = q.version == "2"
+        && q.p == "mdm-lockup"
+        && q.caller == "MDM"
+        && ["enterprisestore", "volumestore", "macappstore"].contains(&q.platform.as_str())
+        && q.cc.len() == 2
+        && q.cc == q.cc.to_lowercase();
+    let wanted: std::collections::HashSet<&str> = if proper {
+        q.id.split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .collect()
+    } else {
+        Default::default()
+    };
+    let results: serde_json::Map<String, serde_json::Value> = sim
         .assets
         .read()
         .unwrap()
@@ -489,14 +673,27 @@ async fn lookup(
         .map(|a| {
             (
                 a.adam_id.clone(),
-                LookupEntry {
-                    name: a.name.clone(),
-                    artist_name: a.publisher.clone(),
-                },
+                serde_json::json!({
+                    "id": a.adam_id.parse::<u64>().unwrap_or_default(),
+                    "name": a.name,
+                    "nameRaw": a.name,
+                    "artistName": a.publisher,
+                    "bundleId": format!("com.example.{}", a.adam_id),
+                    "kind": if a.platforms.iter().any(|p| p == "macOS") { "mac-software" } else { "iosSoftware" },
+                    "deviceFamilies": ["iphone", "ipad"],
+                    "artwork": [{"width": 128, "height": 128, "url": "https://example.invalid/128x128bb.png"}],
+                    "offers": [{"version": {"display": "1.0", "externalId": 1}}],
+                }),
             )
         })
         .collect();
-    Json(serde_json::json!({ "results": results })).into_response()
+    Json(serde_json::json!({
+        "results": results,
+        "version": 2,
+        "isAuthenticated": false,
+        "meta": {"language": {"tag": "en-us"}, "storefront": {"cc": q.cc.to_uppercase(), "id": "143441"}},
+    }))
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -528,16 +725,48 @@ async fn associate_inner(
     if let Err(r) = authenticate(sim, headers) {
         return r;
     }
-    if body.assets.len() > LIMITS.max_assets
-        || body.client_user_ids.len() > LIMITS.max_client_user_ids
-        || body.serial_numbers.len() > LIMITS.max_serial_numbers
-    {
+    // Request validation answers at once, with Apple's numbers (HTTP 400).
+    if body.assets.is_empty() {
         return apple_error(
             StatusCode::BAD_REQUEST,
-            9600,
-            "request exceeds the service limits",
+            9718,
+            "This request doesn't contain an asset.",
         );
     }
+    if body.client_user_ids.is_empty() && body.serial_numbers.is_empty() {
+        return apple_error(
+            StatusCode::BAD_REQUEST,
+            9719,
+            "Either clientUserIds or serialNumbers are required arguments.",
+        );
+    }
+    for (over, number) in [
+        (body.assets.len() > LIMITS.max_assets, 9700),
+        (
+            body.client_user_ids.len() > LIMITS.max_client_user_ids,
+            9701,
+        ),
+        (body.serial_numbers.len() > LIMITS.max_serial_numbers, 9702),
+    ] {
+        if over {
+            return apple_error(
+                StatusCode::BAD_REQUEST,
+                number,
+                "request exceeds the service limits",
+            );
+        }
+    }
+    let unique: std::collections::HashSet<&String> = body.client_user_ids.iter().collect();
+    if unique.len() != body.client_user_ids.len() {
+        return apple_error(
+            StatusCode::BAD_REQUEST,
+            9704,
+            "Duplicate clientUserIds found in request.",
+        );
+    }
+    // The change itself is an event: users Apple cannot serve are reported by its status.
+    let mut no_license = vec![];
+    let mut unknown_user = vec![];
     for asset in &body.assets {
         let total = sim
             .assets
@@ -547,7 +776,7 @@ async fn associate_inner(
             .find(|a| a.adam_id == asset.adam_id)
             .map(|a| a.total);
         let Some(total) = total else {
-            return apple_error(StatusCode::OK, 9610, "unknown asset");
+            return apple_error(StatusCode::BAD_REQUEST, 9602, "Invalid argument.");
         };
         let mut list = sim.assignments.write().unwrap();
         for user in &body.client_user_ids {
@@ -559,9 +788,14 @@ async fn associate_inner(
                     list.remove(p);
                 }
                 (false, None) => {
+                    if !remove && !sim.users.lock().unwrap().contains_key(user) {
+                        unknown_user.push(user.clone());
+                        continue;
+                    }
                     let used = list.iter().filter(|a| a.adam_id == asset.adam_id).count() as i64;
                     if used >= total {
-                        return apple_error(StatusCode::OK, 9709, "Not enough licenses");
+                        no_license.push(user.clone());
+                        continue;
                     }
                     list.push(Assignment {
                         adam_id: asset.adam_id.clone(),
@@ -574,8 +808,23 @@ async fn associate_inner(
             }
         }
     }
-    let id = sim.events.fetch_add(1, Ordering::SeqCst) + 1;
-    Json(serde_json::json!({"eventId": format!("event-{id}")})).into_response()
+    let mut failures = vec![];
+    if !no_license.is_empty() {
+        failures.push((
+            9709,
+            "There are not enough licenses for this app or book available to assign to the selected group.",
+            no_license,
+        ));
+    }
+    if !unknown_user.is_empty() {
+        failures.push((9609, "Unable to find the registered user.", unknown_user));
+    }
+    let kind = if remove { "DISASSOCIATE" } else { "ASSOCIATE" };
+    sim.event(
+        kind,
+        body.assets.len() * (body.client_user_ids.len() + body.serial_numbers.len()),
+        failures,
+    )
 }
 
 async fn associate(
@@ -619,8 +868,8 @@ async fn create_users(
     if body.users.len() > LIMITS.max_users {
         return apple_error(
             StatusCode::BAD_REQUEST,
-            9600,
-            "request exceeds the service limits",
+            9714,
+            "The number of users exceeds the maximum.",
         );
     }
     let status = if sim.auto_accept.load(Ordering::SeqCst) {
@@ -628,27 +877,67 @@ async fn create_users(
     } else {
         "Registered"
     };
-    let mut users = sim.users.lock().unwrap();
-    for u in body.users {
-        users
-            .entry(u.client_user_id)
-            .or_insert_with(|| status.to_string());
+    let requested = body.users.len();
+    {
+        let mut users = sim.users.lock().unwrap();
+        for u in body.users {
+            users
+                .entry(u.client_user_id)
+                .or_insert_with(|| status.to_string());
+        }
     }
-    let id = sim.events.fetch_add(1, Ordering::SeqCst) + 1;
-    Json(serde_json::json!({"eventId": format!("event-{id}")})).into_response()
+    sim.event("CREATE", requested, vec![])
 }
 
 #[derive(Deserialize)]
 struct StatusQuery {
-    #[serde(rename = "eventId")]
-    _event_id: String,
+    #[serde(rename = "eventId", default)]
+    event_id: String,
 }
 
-async fn status(State(sim): State<Arc<StoreSim>>, Query(_q): Query<StatusQuery>) -> Response {
+/// `GET /status?eventId=`: PENDING for the first reads, then COMPLETE, or FAILED with the
+/// users each error concerns (`errorInfo.clientUserIds`), as in Apple's examples.
+async fn status(
+    State(sim): State<Arc<StoreSim>>,
+    headers: HeaderMap,
+    Query(q): Query<StatusQuery>,
+) -> Response {
     if let Some(r) = faulty(&sim.faults).await {
         return r;
     }
-    Json(serde_json::json!({"eventStatus": "COMPLETE", "failures": []})).into_response()
+    if let Err(r) = authenticate(&sim, &headers) {
+        return r;
+    }
+    let mut log = sim.event_log.lock().unwrap();
+    let Some(event) = log.get_mut(&q.event_id) else {
+        return apple_error(StatusCode::BAD_REQUEST, 9708, "EventId could not be found.");
+    };
+    let failed: i64 = event.failures.iter().map(|f| f.2.len() as i64).sum();
+    let mut body = serde_json::json!({
+        "eventType": event.kind,
+        "numRequested": event.requested,
+        "tokenExpirationDate": "2030-11-08T22:33:22+0000",
+        "uId": "2049025000431439",
+    });
+    if event.polls_left > 0 {
+        event.polls_left -= 1;
+        body["eventStatus"] = "PENDING".into();
+        body["numCompleted"] = (event.requested / 2).into();
+    } else if event.failures.is_empty() {
+        body["eventStatus"] = "COMPLETE".into();
+        body["numCompleted"] = event.requested.into();
+    } else {
+        body["eventStatus"] = "FAILED".into();
+        body["numCompleted"] = (event.requested - failed).max(0).into();
+        body["failures"] = event
+            .failures
+            .iter()
+            .map(|(n, m, users)| {
+                serde_json::json!({"errorInfo": {"clientUserIds": users}, "errorNumber": n, "errorMessage": m})
+            })
+            .collect();
+    }
+    Json(body).into_response()
 }
 
 // --- Microsoft store inventory -----------------------------------------------------------------
@@ -793,7 +1082,7 @@ pub fn router(sim: Arc<StoreSim>) -> axum::Router {
         .route("/mdm/v2/assets/associate", post(associate))
         .route("/mdm/v2/assets/disassociate", post(disassociate))
         .route("/mdm/v2/status", get(status))
-        .route("/mdm/v2/lookup", get(lookup))
+        .route(LOOKUP_PATH, get(lookup))
         .route("/V1/Inventory", get(inventory))
         .route(
             "/V1/Inventory/{product}/{sku}/Seats/{user}",
@@ -804,6 +1093,17 @@ pub fn router(sim: Arc<StoreSim>) -> axum::Router {
 
 /// Starts the simulator on `addr` (port 0 picks one); answers its base URL.
 pub async fn spawn(addr: std::net::SocketAddr, sim: Arc<StoreSim>) -> std::io::Result<String> {
+    // The metadata lookup on its own listener (Apple serves it from another host), announced
+    // by the service config.
+    let lookups = tokio::net::TcpListener::bind(std::net::SocketAddr::new(addr.ip(), 0)).await?;
+    *sim.lookup_url.lock().unwrap() =
+        Some(format!("http://{}{LOOKUP_PATH}", lookups.local_addr()?));
+    let only_lookup = axum::Router::new()
+        .route(LOOKUP_PATH, get(lookup))
+        .with_state(sim.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(lookups, only_lookup).await;
+    });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     tokio::spawn(async move {

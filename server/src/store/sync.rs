@@ -76,6 +76,8 @@ pub struct Item {
     pub total: i64,
     pub store_assigned: i64,
     pub device_assignable: bool,
+    /// The name is a stand-in: the metadata lookup has not named the app yet.
+    pub name_pending: bool,
 }
 
 #[derive(Default)]
@@ -84,7 +86,12 @@ pub struct Fetched {
     pub assignments: Vec<(String, String, String, String)>,
     pub users: Vec<(String, String)>,
     pub location: Option<(String, String)>,
+    /// Every app's name was looked up (so `names_checked_at` moves on).
+    pub names_checked: bool,
 }
+
+/// How often every app's name is looked up again (new and unnamed apps: every sync).
+pub const NAMES_REFRESH_SECS: i64 = 7 * 86_400;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Counts {
@@ -129,15 +136,20 @@ pub struct RunOutcome {
     pub result: Result<Counts, String>,
 }
 
+/// Apple's platform values, in Apple's spelling (`iOS`, `macOS`, `tvOS`, `visionOS`,
+/// `watchOS`); a value Apple adds later is kept as Apple writes it.
 fn platform_of(platforms: &[String]) -> String {
-    let mut p: Vec<&str> = platforms
+    let mut p: Vec<String> = platforms
         .iter()
-        .map(|p| match p.to_ascii_lowercase().as_str() {
-            "ios" => "iOS",
-            "macos" | "osx" => "macOS",
-            "tvos" => "tvOS",
-            _ => "other",
+        .map(|p| match p.trim().to_ascii_lowercase().as_str() {
+            "ios" => "iOS".to_string(),
+            "macos" | "osx" => "macOS".to_string(),
+            "tvos" => "tvOS".to_string(),
+            "visionos" | "xros" => "visionOS".to_string(),
+            "watchos" => "watchOS".to_string(),
+            _ => p.trim().to_string(),
         })
+        .filter(|p| !p.is_empty())
         .collect();
     p.sort();
     p.dedup();
@@ -462,6 +474,7 @@ impl Store {
                     config.location_name.clone(),
                     config.country_iso2a_code.clone(),
                 ));
+                let service = client.service_config().await?;
                 let p = progress.clone();
                 let assets = client
                     .assets(&move |page, total| {
@@ -473,22 +486,74 @@ impl Store {
                     .into_iter()
                     .filter(|a| a.product_type == "App")
                     .collect();
-                say(format!("Reading names of {} apps", apps.len()));
-                let ids: Vec<String> = apps.iter().map(|a| a.adam_id.clone()).collect();
-                let names = client.lookup(&ids).await?;
+                // Names: the ones already known are kept; new and unnamed apps are looked up
+                // every sync, all of them weekly. A lookup that fails never fails the sync.
+                let (known, checked_at) = self.known_names(connection_id).await?;
+                let refresh_all =
+                    checked_at.is_none_or(|t| self.clock.now() - t >= NAMES_REFRESH_SECS);
+                let wanted: Vec<String> = apps
+                    .iter()
+                    .filter(|a| refresh_all || !known.contains_key(&a.adam_id))
+                    .map(|a| a.adam_id.clone())
+                    .collect();
+                let mut names = std::collections::HashMap::new();
+                if !wanted.is_empty() {
+                    say(format!("Reading names of {} apps", wanted.len()));
+                    match service.urls.content_metadata_lookup.as_deref() {
+                        Some(url) => match client
+                            .lookup(
+                                url,
+                                &wanted,
+                                &config.country_iso2a_code,
+                                &config.default_platform,
+                            )
+                            .await
+                        {
+                            Ok(found) => {
+                                names = found;
+                                out.names_checked = refresh_all;
+                            }
+                            Err(e @ (StoreError::TokenExpired | StoreError::TokenRevoked)) => {
+                                return Err(e.into());
+                            }
+                            Err(e) => tracing::warn!(
+                                connection_id,
+                                error = %e,
+                                "app names not read; the next sync tries again"
+                            ),
+                        },
+                        None => tracing::warn!(
+                            connection_id,
+                            "the service config announces no content metadata lookup; app names stay unknown"
+                        ),
+                    }
+                }
                 out.items = apps
                     .into_iter()
                     .map(|a| {
-                        let (name, publisher) = names
-                            .get(&a.adam_id)
-                            .map(|n| (n.name.clone(), n.artist_name.clone()))
-                            .unwrap_or_else(|| (format!("App {}", a.adam_id), String::new()));
+                        let (name, publisher, name_pending) = match names.get(&a.adam_id) {
+                            Some(n) => (
+                                n.name.clone().unwrap_or_default(),
+                                n.artist_name.clone().unwrap_or_default(),
+                                false,
+                            ),
+                            None => match known.get(&a.adam_id) {
+                                Some((name, publisher)) => (name.clone(), publisher.clone(), false),
+                                None => (format!("App {}", a.adam_id), String::new(), true),
+                            },
+                        };
                         Item {
                             name,
                             publisher,
+                            name_pending,
                             platform: platform_of(&a.supported_platforms),
                             total: a.total_count,
-                            store_assigned: a.assigned_count,
+                            // Apple's own counts win: what it reports as assigned, or as not
+                            // available, is not free here (ARCHITECTURE.md, store availability).
+                            store_assigned: a
+                                .assigned_count
+                                .max(a.total_count.saturating_sub(a.available_count))
+                                .max(0),
                             device_assignable: a.device_assignable,
                             product_id: a.adam_id,
                             sku: a.pricing_param,
@@ -539,6 +604,7 @@ impl Store {
                         name: e.product_title,
                         publisher: e.publisher_name,
                         platform: "Windows".into(),
+                        name_pending: false,
                         total: e.seat_capacity,
                         device_assignable: false,
                         product_id: e.product_key.product_id,
@@ -549,6 +615,32 @@ impl Store {
         }
         say(format!("Saving {} apps", out.items.len()));
         Ok(out)
+    }
+
+    /// The names already known of a connection's apps (by asset id), and when every name was
+    /// last looked up.
+    async fn known_names(
+        &self,
+        connection_id: i64,
+    ) -> Result<(HashMap<String, (String, String)>, Option<i64>), Failure> {
+        let db_err = |e: sqlx::Error| Failure::from(internal(e));
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT product_id, name, publisher FROM store_apps WHERE connection_id = $1 AND name_pending = 0",
+        )
+        .bind(connection_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(db_err)?;
+        let checked: Option<i64> =
+            sqlx::query_scalar("SELECT names_checked_at FROM store_connections WHERE id = $1")
+                .bind(connection_id)
+                .fetch_one(&self.db.pool)
+                .await
+                .map_err(db_err)?;
+        Ok((
+            rows.into_iter().map(|(id, n, p)| (id, (n, p))).collect(),
+            checked,
+        ))
     }
 
     /// Applies a fetched catalog in one transaction, finishing the run record inside it.
@@ -593,13 +685,14 @@ impl Store {
             store_assigned: i64,
             device_assignable: i64,
             retired: i64,
+            name_pending: i64,
         }
         let existing: Vec<Existing> = sqlx::query_as(
             // THE lock order of a sync: the connection row (no key lock, so deployments'
             // foreign-key checks pass), then every app of the connection in id order, before
             // anything else — as a deployment locks its app before anything else.
             AssertSqlSafe(format!(
-                "SELECT id, product_id, sku, name, publisher, platform, total_count, store_assigned, device_assignable, retired \
+                "SELECT id, product_id, sku, name, publisher, platform, total_count, store_assigned, device_assignable, retired, name_pending \
                  FROM store_apps WHERE connection_id = $1 ORDER BY id{}",
                 self.db.for_update()
             )),
@@ -624,11 +717,13 @@ impl Store {
                         || e.total_count != item.total
                         || e.store_assigned != item.store_assigned
                         || (e.device_assignable == 1) != item.device_assignable
+                        || (e.name_pending == 1) != item.name_pending
                         || e.retired == 1;
                     if changed {
                         sqlx::query(
                             "UPDATE store_apps SET name = $1, name_key = $2, publisher = $3, platform = $4, total_count = $5, \
-                             store_assigned = $6, device_assignable = $7, retired = 0, last_synced_at = $8 WHERE id = $9",
+                             store_assigned = $6, device_assignable = $7, retired = 0, last_synced_at = $8, \
+                             name_pending = $10 WHERE id = $9",
                         )
                         .bind(&item.name)
                         .bind(item.name.to_lowercase())
@@ -639,6 +734,7 @@ impl Store {
                         .bind(i64::from(item.device_assignable))
                         .bind(now)
                         .bind(e.id)
+                        .bind(i64::from(item.name_pending))
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;
@@ -651,15 +747,15 @@ impl Store {
         for chunk in new_items.chunks(200) {
             let mut sql = String::from(
                 "INSERT INTO store_apps (connection_id, store, product_id, sku, name, name_key, publisher, platform, \
-                 total_count, store_assigned, device_assignable, last_synced_at, created_at) VALUES ",
+                 total_count, store_assigned, device_assignable, last_synced_at, created_at, name_pending) VALUES ",
             );
             for i in 0..chunk.len() {
-                let b = i * 11;
+                let b = i * 12;
                 if i > 0 {
                     sql.push(',');
                 }
                 sql.push_str(&format!(
-                    "($1, $2, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    "($1, $2, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                     b + 3,
                     b + 4,
                     b + 5,
@@ -670,7 +766,8 @@ impl Store {
                     b + 10,
                     b + 11,
                     b + 12,
-                    b + 13
+                    b + 13,
+                    b + 14
                 ));
             }
             let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -688,7 +785,8 @@ impl Store {
                     .bind(item.store_assigned)
                     .bind(i64::from(item.device_assignable))
                     .bind(now)
-                    .bind(now);
+                    .bind(now)
+                    .bind(i64::from(item.name_pending));
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
             counts.added += chunk.len() as i64;
@@ -758,6 +856,14 @@ impl Store {
             "UPDATE store_apps SET outside_assigned = 0 WHERE connection_id = $1 AND outside_assigned < 0",
         ] {
             sqlx::query(sql)
+                .bind(connection_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        if f.names_checked {
+            sqlx::query("UPDATE store_connections SET names_checked_at = $1 WHERE id = $2")
+                .bind(now)
                 .bind(connection_id)
                 .execute(&mut *tx)
                 .await

@@ -5,6 +5,7 @@
 mod common;
 
 mod billing;
+mod crash;
 mod demo;
 mod directory;
 mod foundation;

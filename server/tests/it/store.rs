@@ -152,6 +152,7 @@ async fn apple_connector_retries_within_the_bound_and_reports_every_fault() {
         .find(|a| a.total_count == app::domain::store::UNLIMITED)
         .unwrap();
     let many: Vec<String> = (0..2500).map(|i| format!("u{i}")).collect();
+    assert_eq!(client.create_users(&limits, &many).await.unwrap().len(), 25);
     calls();
     let events = client
         .associate(&limits, &free.adam_id, &free.pricing_param, &many, false)
@@ -162,12 +163,13 @@ async fn apple_connector_retries_within_the_bound_and_reports_every_fault() {
         sim.assigned_count(&free.adam_id),
         2500 + free.assigned_count
     );
-    // Not enough licenses (9709) is reported, not retried.
+    // Not enough licenses: as Apple does, the change is accepted as an event and its status
+    // reports 9709 for the users beyond the licenses (after PENDING at first).
     let small = assets
         .iter()
         .find(|a| a.total_count < 100 && a.product_type == "App")
         .unwrap();
-    let err = client
+    let events = client
         .associate(
             &limits,
             &small.adam_id,
@@ -176,8 +178,26 @@ async fn apple_connector_retries_within_the_bound_and_reports_every_fault() {
             false,
         )
         .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::NotEnoughLicenses(_)), "{err:?}");
+        .unwrap();
+    let first = client.event_status(&events[0]).await.unwrap();
+    assert!(first.is_pending(), "{first:?}");
+    let status = client.event_status(&events[0]).await.unwrap();
+    assert_eq!(status.event_status, "FAILED");
+    assert_eq!(status.event_type, "ASSOCIATE");
+    assert_eq!(status.failures.len(), 1);
+    assert_eq!(status.failures[0].error_number, 9709);
+    let free_licenses = (small.total_count - small.assigned_count) as usize;
+    assert_eq!(
+        status.failures[0].error_info.client_user_ids.len(),
+        200 - free_licenses
+    );
+    assert_eq!(status.num_completed, free_licenses as i64);
+    // An event Apple does not know: 9708, not retried.
+    let err = client.event_status("no-such-event").await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Refused { number: 9708, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -236,6 +256,7 @@ async fn store_app(sim: StoreSim) -> (TestApp, Arc<StoreSim>, Arc<Store>) {
         store.apple_url = StoreSim::apple_url(&base);
         store.microsoft_url = Some(base.clone());
         store.http = fast_http(Duration::from_secs(5));
+        store.event_poll_waits = vec![Duration::from_millis(20); 6];
         let state = state.with_store(store);
         holder = Some(state.store.clone());
         state

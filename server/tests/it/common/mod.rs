@@ -46,7 +46,7 @@ pub struct TestApp {
 
 pub const PASSWORD: &str = "correct horse battery";
 
-async fn fresh_database_url() -> String {
+pub async fn fresh_database_url() -> String {
     match std::env::var("LICENSEDESK_TEST_DATABASE") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {
             sqlx::any::install_default_drivers();
