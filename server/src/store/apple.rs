@@ -168,7 +168,10 @@ pub struct Asset {
 pub struct Assignment {
     pub adam_id: String,
     pub pricing_param: String,
+    /// A user's assignment has this; a device's has `serial_number` (Apple sends one of them).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
 }
 

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod apple_contract;
 mod billing;
 mod crash;
 mod demo;

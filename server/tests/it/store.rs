@@ -1425,3 +1425,153 @@ async fn deployments_during_a_large_sync_never_fail_or_deadlock() {
     let (used, holders) = used(&app, app_id).await;
     assert_eq!((used, holders), (40, 40));
 }
+
+/// Sync and delivery through Apple's protocol as Apple documents it (the simulator answers in
+/// Apple's shapes, see `apple_contract`): names from the announced metadata lookup (a failed
+/// lookup never fails a sync, the names follow later), a list that changes while it is paged,
+/// Apple's platform values, an invalid token answered with HTTP 200 + 9622 refused as such at
+/// linking, and an association that Apple reports FAILED (9709, no license left) for some users
+/// — shown as failed on the app page, never as installed.
+#[tokio::test]
+async fn sync_and_delivery_follow_apples_protocol() {
+    let mut sim = StoreSim::seeded(20, 0);
+    sim.page_size = 7;
+    sim.auto_accept.store(true, Ordering::SeqCst);
+    sim.assets.write().unwrap()[1].platforms = vec!["visionOS".into(), "watchOS".into()];
+    let (app, sim, store) = store_app(sim).await;
+    let grace = app.setup().await;
+
+    // 9622 with HTTP 200: Apple did not accept the token (not "try again later").
+    let invalid = make_token("invalid-token", ORG, year_from_now());
+    let (code, body) = link(&grace, &invalid, true).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(invalid_field(&body), "token_file");
+    assert!(
+        body.to_string().contains("Apple did not accept this token"),
+        "{body}"
+    );
+
+    // The first sync: the lookup service is down, the sync still succeeds; names follow later.
+    sim.lookup_down.store(true, Ordering::SeqCst);
+    assert_eq!(link(&grace, &token(ORG), true).await.0, StatusCode::OK);
+    wait_idle(&app).await;
+    let (_, runs) = grace
+        .call_json("store_sync_runs", &[("connection_id", "1")])
+        .await;
+    assert_eq!(runs["items"][0]["result"], "succeeded", "{runs}");
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM store_apps WHERE name_pending = 1")
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 20, "every app waits for its name");
+    let conn: i64 = sqlx::query_scalar("SELECT id FROM store_connections")
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    let form = [("connection_id", conn.to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // The next sync names them, asking the lookup with the token as the itvt cookie; and the
+    // list changes while it is read (an asset seen on two pages): read again, no duplicate.
+    sim.lookup_down.store(false, Ordering::SeqCst);
+    sim.version_shifts.store(1, Ordering::SeqCst);
+    let (code, body) = grace.call_json("store_sync_now", &form).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    wait_idle(&app).await;
+    let (_, runs) = grace
+        .call_json("store_sync_runs", &[("connection_id", &conn.to_string())])
+        .await;
+    assert_eq!(runs["items"][0]["result"], "succeeded", "{runs}");
+    assert!(sim.lookups_with_cookie.load(Ordering::SeqCst) >= 1);
+    assert_eq!(
+        sim.version_shifts.load(Ordering::SeqCst),
+        0,
+        "the changed read happened"
+    );
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT product_id, name, platform, name_pending FROM store_apps ORDER BY product_id",
+    )
+    .fetch_all(&app.db().pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 20);
+    let sim_assets = sim.assets.read().unwrap().clone();
+    for (id, name, _, pending) in &rows {
+        let a = sim_assets.iter().find(|a| &a.adam_id == id).unwrap();
+        assert_eq!((name, *pending), (&a.name, 0));
+    }
+    let vision = rows.iter().find(|r| r.0 == sim_assets[1].adam_id).unwrap();
+    assert_eq!(
+        vision.2, "visionOS, watchOS",
+        "Apple's platform values are kept"
+    );
+
+    // Delivery: Apple accepts the association as an event and reports, by its status, that
+    // two of three users got no license (someone else took the store's licenses meanwhile).
+    let paid = sim_assets
+        .iter()
+        .find(|a| a.product_type == "App" && a.total < 100)
+        .unwrap()
+        .clone();
+    let app_id: i64 = sqlx::query_scalar("SELECT id FROM store_apps WHERE product_id = $1")
+        .bind(&paid.adam_id)
+        .fetch_one(&app.db().pool)
+        .await
+        .unwrap();
+    let people = users(&app, "Surgeon", 3).await;
+    for (i, p) in people.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO dir_devices (name, name_key, platform, primary_user_id, created_at, updated_at) VALUES ($1, $2, 'ios', $3, 0, 0)",
+        )
+        .bind(format!("IPAD-{i}"))
+        .bind(format!("ipad-{i}"))
+        .bind(p)
+        .execute(&app.db().pool)
+        .await
+        .unwrap();
+    }
+    {
+        let mut list = sim.assignments.write().unwrap();
+        for i in 0..paid.total - 1 {
+            list.push(licensedesk::store::apple::Assignment {
+                adam_id: paid.adam_id.clone(),
+                pricing_param: paid.pricing_param.clone(),
+                client_user_id: Some(format!("elsewhere-{i}")),
+                serial_number: None,
+            });
+        }
+    }
+    let team = group(&app, "Surgeons", &people).await;
+    let (code, body) = deploy(&grace, app_id, "required", &format!("group:{team}")).await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    store.deliver(conn).await.unwrap();
+    let installs = |status: &'static str| {
+        let grace = &grace;
+        async move {
+            let (_, list) = grace
+                .call_json(
+                    "store_installs",
+                    &[("app_id", &app_id.to_string()), ("status", status)],
+                )
+                .await;
+            list.as_array().cloned().unwrap_or_default()
+        }
+    };
+    let mut failed = installs("failed").await;
+    for _ in 0..100 {
+        if failed.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        failed = installs("failed").await;
+    }
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .all(|i| i["detail"].as_str().unwrap_or("").contains("error 9709")),
+        "{failed:?}"
+    );
+    assert_eq!(installs("installed").await.len(), 1);
+    assert_eq!(sim.assigned_count(&paid.adam_id), paid.total);
+}
