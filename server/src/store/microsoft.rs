@@ -17,14 +17,23 @@ pub struct ProductKey {
     pub sku_id: String,
 }
 
+/// One inventory entry. Microsoft documents `productKey`, `seatCapacity`, `availableSeats`,
+/// `licenseType` (`Online`/`Offline`), `distributionPolicy`, `status` (`Active`/`Removed`) and
+/// `lastModified`; the title and publisher are read when present (compatible stores send them),
+/// else the product id stands in. Every field but the key has a default.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InventoryEntry {
     pub product_key: ProductKey,
+    #[serde(default)]
     pub license_type: String,
+    #[serde(default)]
     pub seat_capacity: i64,
+    #[serde(default)]
     pub available_seats: i64,
+    #[serde(default)]
     pub product_title: String,
+    #[serde(default)]
     pub publisher_name: String,
     #[serde(default)]
     pub status: String,
@@ -41,19 +50,31 @@ impl InventoryEntry {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct InventoryPage {
+    #[serde(default)]
     inventory_entries: Vec<InventoryEntry>,
     #[serde(default)]
     continuation_token: Option<String>,
 }
 
-/// Reads one inventory page: its online-licensed entries and the continuation token of the
-/// next page (none, or empty: this was the last page).
+/// Reads one inventory page: its online-licensed entries that are not removed (values compared
+/// without case: Microsoft documents `Online` and `Removed`, compatible stores write them in
+/// lower case), and the continuation token of the next page (none, or empty: the last page).
 fn read_inventory_page(text: &str) -> Result<(Vec<InventoryEntry>, Option<String>), StoreError> {
     let page: InventoryPage = parse_json(text)?;
     let entries = page
         .inventory_entries
         .into_iter()
-        .filter(|e| e.license_type == "online")
+        .filter(|e| {
+            e.license_type.eq_ignore_ascii_case("online")
+                && !e.status.eq_ignore_ascii_case("removed")
+        })
+        .map(|mut e| {
+            e.license_type = "online".into();
+            if e.product_title.trim().is_empty() {
+                e.product_title = e.product_key.product_id.clone();
+            }
+            e
+        })
         .collect();
     Ok((entries, page.continuation_token.filter(|t| !t.is_empty())))
 }
@@ -155,7 +176,10 @@ mod props {
             "productKey",
             Shape::Obj(&[("productId", Shape::Str), ("skuId", Shape::Str)]),
         ),
-        ("licenseType", Shape::Word(&["online", "offline"])),
+        (
+            "licenseType",
+            Shape::Word(&["online", "offline", "Online", "Offline"]),
+        ),
         ("seatCapacity", Shape::Int),
         ("availableSeats", Shape::Int),
         ("productTitle", Shape::Str),
@@ -189,5 +213,42 @@ mod props {
                 Err(other) => prop_assert!(false, "unexpected {other:?}"),
             }
         }
+    }
+}
+
+/// Microsoft published no example answers for this API, only field tables (the Store for
+/// Business REST reference, `data-structures-windows-store-for-business.md`, removed from
+/// MicrosoftDocs/windows-itpro-docs in 2023). This answer is BUILT from that table, not a vendor
+/// example: capitalised values, no title or publisher, a removed entry.
+#[cfg(test)]
+mod documented_fields {
+    use super::*;
+
+    #[test]
+    fn an_inventory_page_built_from_microsofts_field_table_is_read() {
+        let text = r#"{
+            "inventoryEntries": [
+                {"productKey": {"productId": "9WZDNCRFJ3PZ", "skuId": "0016"}, "seatCapacity": 25,
+                 "availableSeats": 20, "lastModified": "2015-07-13T14:02:25.6863382-07:00",
+                 "licenseType": "Online", "distributionPolicy": "Open", "status": "Active"},
+                {"productKey": {"productId": "9WZDNCRFHVJL", "skuId": "0010"}, "seatCapacity": 10,
+                 "availableSeats": 10, "licenseType": "Offline", "distributionPolicy": "Restricted",
+                 "status": "Active"},
+                {"productKey": {"productId": "9NBLGGH4R32N", "skuId": "0010"}, "seatCapacity": 5,
+                 "availableSeats": 5, "licenseType": "Online", "status": "Removed"}
+            ],
+            "continuationToken": "abc"
+        }"#;
+        let (entries, next) = read_inventory_page(text).unwrap();
+        assert_eq!(next.as_deref(), Some("abc"));
+        assert_eq!(entries.len(), 1, "online and not removed only");
+        assert_eq!(entries[0].product_key.product_id, "9WZDNCRFJ3PZ");
+        assert_eq!(entries[0].store_assigned(), 5);
+        assert_eq!(
+            entries[0].product_title, "9WZDNCRFJ3PZ",
+            "the id stands in for a title"
+        );
+        let (last, next) = read_inventory_page(r#"{"inventoryEntries": []}"#).unwrap();
+        assert!(last.is_empty() && next.is_none());
     }
 }

@@ -208,7 +208,7 @@ impl StoreSim {
                     WORDS_B[(i / WORDS_A.len() + i * 3) % WORDS_B.len()]
                 ),
                 publisher: PUBLISHERS[i % PUBLISHERS.len()].into(),
-                license_type: if i % 6 == 5 { "offline" } else { "online" }.into(),
+                license_type: if i % 6 == 5 { "Offline" } else { "Online" }.into(),
                 seats: 10 + (i as i64 * 13) % 90,
             })
             .collect();
@@ -991,7 +991,9 @@ async fn inventory(
         .unwrap()
         .iter()
         .filter(|i| match q.license_types.as_deref() {
-            Some(t) => t.split(',').any(|t| t == i.license_type),
+            Some(t) => t
+                .split(',')
+                .any(|t| t.eq_ignore_ascii_case(&i.license_type)),
             None => true,
         })
         .map(|i| {
@@ -1051,7 +1053,7 @@ async fn seat(
     let Some(item) = item else {
         return (StatusCode::NOT_FOUND, "unknown product").into_response();
     };
-    if item.license_type != "online" {
+    if !item.license_type.eq_ignore_ascii_case("online") {
         return (StatusCode::CONFLICT, Json(serde_json::json!({"code": "OfflineLicensed", "message": "Seats cannot be assigned for an offline-licensed app."}))).into_response();
     }
     let mut seats = sim.ms_seats.lock().unwrap();
