@@ -179,6 +179,8 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 /// Assets in the simulated store; one in 25 is a book, so 19,200 are apps.
 const ASSETS: usize = 20_000;
 const APPS: usize = ASSETS - ASSETS / 25;
+/// Apps bought between rounds.
+const ADDED: usize = 1_000;
 
 #[tokio::test]
 async fn kill_9_during_a_store_sync_leaves_all_or_nothing() {
@@ -190,32 +192,62 @@ async fn kill_9_during_a_store_sync_leaves_all_or_nothing() {
         .unwrap();
     let dir = temp_dir("sync");
     let mut server = Server::new(&dir, StoreSim::apple_url(&sim_base)).await;
+    // Link and sync once, uninterrupted: how long a sync takes here. The kills land from its
+    // middle to just after its end, where the apply and its commit are.
+    server.start().await;
+    let ops = server.signed_in().await;
+    let pool = server.pool().await;
+    const SUCCEEDED: &str = "SELECT COUNT(*) FROM store_sync_runs WHERE result = 'succeeded'";
+    let started = Instant::now();
+    let file = make_token("crash-token", "Northwind Health", 4_000_000_000);
+    let (code, body) = ops
+        .call_json(
+            "store_link_apple",
+            &[
+                ("form[name]", "Head office"),
+                ("form[apple_id]", "it@northwind.example"),
+                ("form[token_file]", &file),
+                ("form[confirmed]", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{body}");
+    assert_eq!(
+        until(&pool, SUCCEEDED, 1, Duration::from_secs(120)).await,
+        1
+    );
+    let takes = started.elapsed();
+    pool.close().await;
+    server.kill();
+    let mut all = APPS as i64;
     for round in 0..rounds() {
+        // New purchases each round, so a sync that was applied shows (+ADDED apps).
+        {
+            let mut assets = sim.assets.write().unwrap();
+            for i in 0..ADDED {
+                let n = assets.len();
+                assets.push(licensedesk::store::simulator::SimAsset {
+                    adam_id: format!("{}", 900_000_000 + n),
+                    pricing_param: "STDQ".into(),
+                    name: format!("Round {round} app {i}"),
+                    publisher: "Crash Test Ltd".into(),
+                    product_type: "App".into(),
+                    platforms: vec!["iOS".into()],
+                    total: 10,
+                    device_assignable: true,
+                });
+            }
+            all += ADDED as i64;
+        }
         server.start().await;
         let ops = server.signed_in().await;
         let pool = server.pool().await;
         let before = scalar(&pool, "SELECT COUNT(*) FROM store_apps").await;
-        if round == 0 {
-            let file = make_token("crash-token", "Northwind Health", 4_000_000_000);
-            let (code, body) = ops
-                .call_json(
-                    "store_link_apple",
-                    &[
-                        ("form[name]", "Head office"),
-                        ("form[apple_id]", "it@northwind.example"),
-                        ("form[token_file]", &file),
-                        ("form[confirmed]", "true"),
-                    ],
-                )
-                .await;
-            assert_eq!(code, StatusCode::OK, "{body}");
-        } else {
-            let id = scalar(&pool, "SELECT MIN(id) FROM store_connections").await;
-            let (code, body) = ops
-                .call_json("store_sync_now", &[("connection_id", &id.to_string())])
-                .await;
-            assert_eq!(code, StatusCode::OK, "{body}");
-        }
+        let id = scalar(&pool, "SELECT MIN(id) FROM store_connections").await;
+        let (code, body) = ops
+            .call_json("store_sync_now", &[("connection_id", &id.to_string())])
+            .await;
+        assert_eq!(code, StatusCode::OK, "{body}");
         // Kill once the run is under way, at a different moment each round.
         until(
             &pool,
@@ -224,7 +256,8 @@ async fn kill_9_during_a_store_sync_leaves_all_or_nothing() {
             Duration::from_secs(10),
         )
         .await;
-        tokio::time::sleep(jitter(1_500)).await;
+        let window = takes.as_millis() as u64;
+        tokio::time::sleep(Duration::from_millis(window / 5) + jitter(window * 8 / 10)).await;
         pool.close().await;
         server.kill();
         server.check_integrity().await;
@@ -239,8 +272,8 @@ async fn kill_9_during_a_store_sync_leaves_all_or_nothing() {
         assert_eq!(running, 0, "a dead run is shown as running");
         let apps = scalar(&pool, "SELECT COUNT(*) FROM store_apps").await;
         assert!(
-            apps == before || apps == APPS as i64,
-            "round {round}: {apps} apps after the kill (before {before}, all {APPS})"
+            apps == before || apps == all,
+            "round {round}: {apps} apps after the kill (before {before}, all {all})"
         );
         let broken = scalar(
             &pool,
@@ -251,8 +284,6 @@ async fn kill_9_during_a_store_sync_leaves_all_or_nothing() {
         assert_eq!(broken, 0, "licenses used disagree with the ledger");
         // The next run succeeds and brings everything.
         let ops = server.signed_in().await;
-        let id = scalar(&pool, "SELECT MIN(id) FROM store_connections").await;
-        const SUCCEEDED: &str = "SELECT COUNT(*) FROM store_sync_runs WHERE result = 'succeeded'";
         let succeeded = scalar(&pool, SUCCEEDED).await;
         let (code, body) = ops
             .call_json("store_sync_now", &[("connection_id", &id.to_string())])
@@ -264,10 +295,7 @@ async fn kill_9_during_a_store_sync_leaves_all_or_nothing() {
             succeeded + 1,
             "the sync after the kill did not succeed"
         );
-        assert_eq!(
-            scalar(&pool, "SELECT COUNT(*) FROM store_apps").await,
-            APPS as i64
-        );
+        assert_eq!(scalar(&pool, "SELECT COUNT(*) FROM store_apps").await, all);
         println!(
             "sync round {round}: killed with {} apps stored ({}), next run succeeded",
             apps,
@@ -288,6 +316,26 @@ async fn kill_9_during_a_100k_users_import_leaves_all_or_nothing() {
     const ROWS: i64 = 100_000;
     let dir = temp_dir("import");
     let mut server = Server::new(&dir, "http://127.0.0.1:9/mdm/v2".into()).await;
+    // How long one import takes here, uninterrupted: the kills land from its middle to just
+    // after its end, where the swap and the commit are.
+    server.start().await;
+    let ops = server.signed_in().await;
+    let mut csv = String::from("display_name,sign_in_name,department,enabled\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("Warm-up {i},w-{i}@example.org,Ops,true\n"));
+    }
+    let started = Instant::now();
+    let res = ops
+        .http
+        .post(format!("{}/api/directory/import/users", ops.base))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let takes = started.elapsed();
+    server.kill();
     for round in 0..rounds() {
         server.start().await;
         let ops = server.signed_in().await;
@@ -314,7 +362,8 @@ async fn kill_9_during_a_100k_users_import_leaves_all_or_nothing() {
                 .send()
                 .await
         });
-        tokio::time::sleep(Duration::from_millis(100) + jitter(3_000)).await;
+        let window = takes.as_millis() as u64;
+        tokio::time::sleep(Duration::from_millis(window / 2) + jitter(window * 6 / 10)).await;
         pool.close().await;
         server.kill();
         let _ = upload.await;
