@@ -17,6 +17,7 @@ pub mod demo;
 pub mod directory;
 pub mod licenses;
 pub mod licensing;
+pub mod overview;
 pub mod secrets;
 pub mod services;
 pub mod store;

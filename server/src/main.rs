@@ -92,6 +92,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_billing(billing);
     let job = state.billing.clone();
     let every = Duration::from_secs(u64::from(args.billing_job_minutes.max(1)) * 60);
+    let alerts = state.alerts.clone();
     tokio::spawn(async move {
         // Renewals, expiry, invoices and overdue payments; safe on several servers at once.
         let mut tick = tokio::time::interval(every);
@@ -100,6 +101,21 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             match job.run_jobs().await {
                 Ok(report) => tracing::debug!(?report, "billing job finished"),
                 Err(e) => tracing::warn!(error = %e, "billing job failed"),
+            }
+            if let Err(e) = alerts.evaluate().await {
+                tracing::warn!(error = %e, "alert evaluation failed");
+            }
+        }
+    });
+    let alerts = state.alerts.clone();
+    tokio::spawn(async move {
+        // Alerts follow syncs, refreshes and changes within a minute; safe on several servers.
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match alerts.evaluate().await {
+                Ok((raised, closed)) => tracing::debug!(raised, closed, "alerts evaluated"),
+                Err(e) => tracing::warn!(error = %e, "alert evaluation failed"),
             }
         }
     });

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 pub mod billing;
 pub mod directory;
 pub mod licenses;
+pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod store;

@@ -64,6 +64,7 @@ pub mod billing;
 pub mod directory;
 pub mod error;
 pub mod licenses;
+pub mod overview;
 pub mod role;
 pub mod store;
 pub mod validate;

@@ -26,6 +26,7 @@ pub struct AppState {
     pub licenses: Arc<crate::licenses::Licenses>,
     pub billing: Arc<crate::billing::Billing>,
     pub store: Arc<crate::store::Store>,
+    pub alerts: Arc<crate::overview::Alerts>,
     pub leptos: LeptosOptions,
     pub assets: Arc<Assets>,
     pub trust_proxy: bool,
@@ -63,12 +64,17 @@ impl AppState {
             services.clock.clone(),
             crate::secrets::SecretBox::new(crate::secrets::SecretBox::generate_key()),
         ));
+        let alerts = Arc::new(crate::overview::Alerts::new(
+            services.db.clone(),
+            services.clock.clone(),
+        ));
         AppState {
             services,
             directory,
             licenses,
             billing,
             store,
+            alerts,
             leptos,
             assets: Arc::new(assets),
             trust_proxy,
@@ -128,8 +134,10 @@ pub fn router(state: AppState) -> Router {
     let billing: app::api::billing::SharedBilling = state.billing.clone();
     let store: app::api::store::SharedStore =
         Arc::new(crate::store::StoreService(state.store.clone()));
+    let overview: app::api::overview::SharedOverview = state.alerts.clone();
     let context = move || {
         provide_context(store.clone());
+        provide_context(overview.clone());
         provide_context(backend.clone());
         provide_context(directory.clone());
         provide_context(licenses.clone());

@@ -13,5 +13,6 @@ mod foundation;
 mod hardening;
 mod licenses;
 mod migrations;
+mod overview;
 mod refresh;
 mod store;

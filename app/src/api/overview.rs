@@ -1,0 +1,93 @@
+//! Overview server functions (SPEC X-2): alerts. Every role reads them; acknowledging or
+//! snoozing one needs the permission that manages its area (store, licenses, billing), checked
+//! by the backend.
+
+use crate::domain::ApiError;
+use crate::domain::overview::{AlertCount, AlertView};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub use backend::*;
+
+/// Alerts in one state (`open`, `acknowledged`, `snoozed`, `closed`, `all`), optionally of one
+/// area, most severe and most recent first (at most 500).
+#[server(endpoint = "alerts_list")]
+pub async fn list_alerts(
+    state: Option<String>,
+    area: Option<String>,
+) -> Result<Vec<AlertView>, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        let actor = authorize(crate::domain::Permission::Read)?;
+        overview()?
+            .list_alerts(&actor, state.unwrap_or_default(), area.unwrap_or_default())
+            .await
+    }
+    .await;
+    finish(result)
+}
+
+/// The top bar's count of open alerts that need action.
+#[server(endpoint = "alerts_count")]
+pub async fn count_alerts() -> Result<AlertCount, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::Read)?;
+        overview()?.count_alerts().await
+    }
+    .await;
+    finish(result)
+}
+
+/// Acknowledges an open alert (who and when are kept, and audited).
+#[server(endpoint = "alerts_acknowledge")]
+pub async fn acknowledge_alert(id: i64) -> Result<(), ApiError> {
+    use super::ssr::*;
+    let result = async {
+        let actor = authorize(crate::domain::Permission::Read)?;
+        overview()?.acknowledge(&actor, id).await
+    }
+    .await;
+    finish(result)
+}
+
+/// Snoozes an open alert until the start of `until` (a date, `YYYY-MM-DD`, in the future and
+/// at most a year ahead); an empty date ends the snooze.
+#[server(endpoint = "alerts_snooze")]
+pub async fn snooze_alert(id: i64, until: String) -> Result<(), ApiError> {
+    use super::ssr::*;
+    let result = async {
+        let actor = authorize(crate::domain::Permission::Read)?;
+        overview()?.snooze(&actor, id, until).await
+    }
+    .await;
+    finish(result)
+}
+
+#[cfg(feature = "ssr")]
+mod backend {
+    use super::*;
+    use crate::api::ssr::Actor;
+    use std::sync::Arc;
+
+    #[async_trait::async_trait]
+    pub trait OverviewBackend: Send + Sync + 'static {
+        async fn list_alerts(
+            &self,
+            actor: &Actor,
+            state: String,
+            area: String,
+        ) -> Result<Vec<AlertView>, ApiError>;
+        async fn count_alerts(&self) -> Result<AlertCount, ApiError>;
+        async fn acknowledge(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
+        async fn snooze(&self, actor: &Actor, id: i64, until: String) -> Result<(), ApiError>;
+    }
+
+    pub type SharedOverview = Arc<dyn OverviewBackend>;
+
+    pub fn overview() -> Result<SharedOverview, ApiError> {
+        use_context::<SharedOverview>().ok_or_else(|| ApiError::Internal {
+            reference: "no-overview".into(),
+        })
+    }
+}

@@ -1,0 +1,78 @@
+//! The overview (SPEC X-2): alerts — conditions that need an administrator's action, raised and
+//! closed by the alert job (`server/src/overview/alerts.rs`), one per condition.
+
+use crate::domain::{Permission, Role};
+use serde::{Deserialize, Serialize};
+
+text_enum! {
+    /// How urgent an alert is; lists show the most severe first.
+    pub enum Severity {
+        Critical = "critical",
+        Warning = "warning",
+        Info = "info",
+    }
+}
+
+text_enum! {
+    /// The part of the portal an alert belongs to; it decides who may acknowledge it.
+    pub enum AlertArea {
+        Store = "store",
+        Licenses = "licenses",
+        Billing = "billing",
+    }
+}
+
+impl AlertArea {
+    /// The permission that manages what the alert is about.
+    pub fn permission(self) -> Permission {
+        match self {
+            AlertArea::Store => Permission::ManageStore,
+            AlertArea::Licenses => Permission::ManageAgreements,
+            AlertArea::Billing => Permission::ManageBilling,
+        }
+    }
+
+    pub fn handled_by(self, role: Role) -> bool {
+        role.allows(self.permission())
+    }
+}
+
+text_enum! {
+    /// Which alerts a list shows.
+    pub enum AlertState {
+        /// Open and neither acknowledged nor snoozed: what needs action now.
+        Open = "open",
+        Acknowledged = "acknowledged",
+        Snoozed = "snoozed",
+        Closed = "closed",
+        All = "all",
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: i64,
+    /// The rule that raised it (`token_expiring`, `invoice_overdue`, …).
+    pub rule: String,
+    pub severity: Severity,
+    pub area: AlertArea,
+    /// What is wrong, in a sentence.
+    pub title: String,
+    /// The page that fixes it.
+    pub link: String,
+    /// When the condition was (last) found.
+    pub opened_at: i64,
+    pub closed_at: Option<i64>,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<i64>,
+    pub snoozed_until: Option<i64>,
+    /// Whether the signed-in admin may acknowledge or snooze it.
+    pub can_handle: bool,
+}
+
+/// The top bar's count: open alerts that need action, and how many are critical.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertCount {
+    pub open: i64,
+    pub critical: i64,
+}
