@@ -3,7 +3,7 @@
 //! by the backend.
 
 use crate::domain::ApiError;
-use crate::domain::overview::{AlertCount, AlertView};
+use crate::domain::overview::{AlertCount, AlertView, DashboardFigures};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -64,6 +64,18 @@ pub async fn snooze_alert(id: i64, until: String) -> Result<(), ApiError> {
     finish(result)
 }
 
+/// The dashboard's figures (every role reads them).
+#[server(endpoint = "dashboard_figures")]
+pub async fn get_dashboard_figures() -> Result<DashboardFigures, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::Read)?;
+        overview()?.figures().await
+    }
+    .await;
+    finish(result)
+}
+
 #[cfg(feature = "ssr")]
 mod backend {
     use super::*;
@@ -81,6 +93,7 @@ mod backend {
         async fn count_alerts(&self) -> Result<AlertCount, ApiError>;
         async fn acknowledge(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
         async fn snooze(&self, actor: &Actor, id: i64, until: String) -> Result<(), ApiError>;
+        async fn figures(&self) -> Result<DashboardFigures, ApiError>;
     }
 
     pub type SharedOverview = Arc<dyn OverviewBackend>;

@@ -76,3 +76,47 @@ pub struct AlertCount {
     pub open: i64,
     pub critical: i64,
 }
+
+/// An amount in one currency (minor units, as everywhere in billing).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub currency: String,
+    pub minor: i64,
+}
+
+/// One linked store's licenses (SPEC X-1).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreFigures {
+    pub connection_id: i64,
+    /// `apple` or `microsoft`.
+    pub store: String,
+    pub name: String,
+    /// Licenses of apps with a limited count: owned, held by users here, free to deploy.
+    pub owned: i64,
+    pub used: i64,
+    pub available: i64,
+    pub apps: i64,
+    /// Apps with a limited count and no license left.
+    pub apps_exhausted: i64,
+}
+
+/// The dashboard's figures, read in one round of aggregate queries (SPEC X-1).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardFigures {
+    pub stores: Vec<StoreFigures>,
+    /// The installation report's totals (all software).
+    pub managed_computers: i64,
+    pub products_under_licensed: i64,
+    pub licenses_missing: i64,
+    pub licenses_unused: i64,
+    /// SaaS spend: this month's invoices, and next month's charges of the active subscriptions
+    /// (per currency).
+    pub spend_this_month: Vec<Money>,
+    pub spend_next_month: Vec<Money>,
+    pub invoices_open: i64,
+    pub invoices_overdue: i64,
+    pub overdue_amount: Vec<Money>,
+    pub isv_used: i64,
+    pub isv_owned: i64,
+    pub alerts: AlertCount,
+}

@@ -711,4 +711,10 @@ impl app::api::overview::OverviewBackend for Alerts {
     async fn snooze(&self, actor: &Actor, id: i64, until: String) -> Result<(), ApiError> {
         Alerts::snooze(self, actor, id, &until).await
     }
+
+    async fn figures(&self) -> Result<app::domain::overview::DashboardFigures, ApiError> {
+        let mut figures = super::dashboard::figures(&self.db, &self.clock).await?;
+        figures.alerts = self.count().await?;
+        Ok(figures)
+    }
 }

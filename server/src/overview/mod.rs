@@ -3,5 +3,6 @@
 //! licenses area's installation report.
 
 pub mod alerts;
+pub mod dashboard;
 
 pub use alerts::Alerts;

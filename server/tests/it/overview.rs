@@ -321,3 +321,112 @@ async fn simultaneous_evaluations_never_duplicate() {
         .unwrap();
     assert_eq!(rows, 1);
 }
+
+/// The dashboard's figures add up from a known organisation: store licenses per connection,
+/// the installation report's totals, spend this month (invoices) and next (active
+/// subscriptions), open and overdue invoices, ISV licenses used and owned.
+#[tokio::test]
+async fn dashboard_figures_add_up() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    let pool = app.db().pool.clone();
+    let now = app.clock.now_for_tests();
+    let today = time::OffsetDateTime::from_unix_timestamp(now).unwrap().date();
+    let period = format!("{:04}-{:02}", today.year(), u8::from(today.month()));
+    let next_month = (u8::from(today.month()) % 12) + 1;
+
+    exec(&pool, &format!(
+        "INSERT INTO store_connections (id, store, name, account_id, secret_enc, last_updated_at, created_at) \
+         VALUES (1, 'apple', 'Head office', 'loc-1', 'x', {now}, {now})"
+    )).await;
+    exec(&pool, &format!(
+        "INSERT INTO store_apps (connection_id, store, product_id, sku, name, name_key, publisher, platform, \
+         total_count, used, outside_assigned, last_synced_at, created_at) VALUES \
+         (1, 'apple', '1', 'STDQ', 'A', 'a', 'P', 'iOS', 40, 37, 0, {now}, {now}), \
+         (1, 'apple', '2', 'STDQ', 'B', 'b', 'P', 'iOS', 40, 10, 2, {now}, {now}), \
+         (1, 'apple', '3', 'STDQ', 'C', 'c', 'P', 'iOS', 5, 5, 0, {now}, {now}), \
+         (1, 'apple', '4', 'STDQ', 'Free', 'free', 'P', 'iOS', {}, 3, 0, {now}, {now})",
+        app::domain::store::UNLIMITED
+    )).await;
+    for (i, name) in ["PC-1", "PC-2"].iter().enumerate() {
+        exec(&pool, &format!(
+            "INSERT INTO dir_devices (id, name, name_key, platform, created_at, updated_at) VALUES ({}, '{name}', '{}', 'windows', 0, 0)",
+            i + 1, name.to_lowercase()
+        )).await;
+        exec(&pool, &format!(
+            "INSERT INTO detected_software (device_id, publisher, product) VALUES ({}, 'Autodesk', 'AutoCAD')",
+            i + 1
+        )).await;
+    }
+    exec(&pool, &format!(
+        "INSERT INTO agreements (kind, name, name_key, group_id, publisher, product, license_count, created_at, updated_at) \
+         SELECT 'other', 'CAD', 'cad', MIN(id), 'Autodesk', 'AutoCAD', 1, {now}, {now} FROM license_groups"
+    )).await;
+    exec(&pool, &format!(
+        "INSERT INTO agreements (kind, name, name_key, group_id, publisher, product, license_count, created_at, updated_at) \
+         SELECT 'other', 'Viewer', 'viewer', MIN(id), 'Contoso', 'Viewer', 3, {now}, {now} FROM license_groups"
+    )).await;
+    exec(&pool, &format!(
+        "INSERT INTO billing_profiles (id, name, name_key, contact_name, address_line, city, postal_code, region, created_at, updated_at) \
+         VALUES (1, 'Main', 'main', 'Ada', 'Dam 1', 'Amsterdam', '1012 JS', 'NL', {now}, {now})"
+    )).await;
+    exec(&pool, &format!(
+        "INSERT INTO invoices (id, number, profile_id, period, issued_on, due_on, status, created_at) VALUES \
+         (1, 'INV-1', 1, '{period}', '2026-01-01', '2026-01-31', 'open', {now}), \
+         (2, 'INV-2', 1, '2020-01', '2020-01-01', '2020-01-31', 'overdue', {now})"
+    )).await;
+    exec(&pool, "INSERT INTO invoice_lines (invoice_id, kind, description, quantity, unit_price_minor, amount_minor, currency) VALUES \
+         (1, 'charge', 'x', 1, 1000, 1000, 'EUR'), (1, 'charge', 'y', 1, 500, 500, 'USD'), \
+         (2, 'charge', 'z', 1, 2000, 2000, 'EUR')").await;
+    exec(&pool, &format!(
+        "INSERT INTO subscriptions (app_name, publisher, channel, pricing, frequency, unit_price_minor, currency, quantity, \
+         term_start_on, renews_on, profile_id, portal_url, status, activated_at, created_at, updated_at) VALUES \
+         ('Seats', 'C', 'direct', 'per_license', 'monthly', 1000, 'EUR', 5, '2025-03-10', '2027-01-01', 1, 'https://x.example', 'active', {now}, {now}, {now}), \
+         ('Yearly', 'C', 'direct', 'flat_rate', 'annual', 12000, 'USD', NULL, '2025-{next_month:02}-05', '2027-01-01', 1, 'https://x.example', 'active', {now}, {now}, {now}), \
+         ('Other year', 'C', 'direct', 'flat_rate', 'annual', 99900, 'USD', NULL, '2025-{:02}-05', '2027-01-01', 1, 'https://x.example', 'active', {now}, {now}, {now})",
+        next_month % 12 + 1
+    )).await;
+    exec(&pool, &format!(
+        "INSERT INTO dir_users (id, display_name, display_key, sign_in_name, sign_in_key, search_text, created_at, updated_at) VALUES \
+         (1, 'A', 'a', 'a@x.example', 'a@x.example', 'a', {now}, {now}), (2, 'B', 'b', 'b@x.example', 'b@x.example', 'b', {now}, {now})"
+    )).await;
+    exec(&pool, &format!(
+        "INSERT INTO dir_groups (id, name, name_key, created_at, updated_at) VALUES (1, 'G', 'g', {now}, {now})"
+    )).await;
+    exec(&pool, "INSERT INTO dir_group_members (group_id, user_id) VALUES (1, 1), (1, 2)").await;
+    exec(&pool, &format!(
+        "INSERT INTO isv_apps (id, name, name_key, publisher, owned, install_url, vendor_contact, created_at, updated_at) \
+         VALUES (1, 'Tool', 'tool', 'V', 10, 'https://x.example', 'v@x.example', {now}, {now})"
+    )).await;
+    exec(&pool, &format!(
+        "INSERT INTO isv_assignments (app_id, user_id, created_at) VALUES (1, 1, {now})"
+    )).await;
+    exec(&pool, &format!(
+        "INSERT INTO isv_assignments (app_id, group_id, created_at) VALUES (1, 1, {now})"
+    )).await;
+
+    let (code, f) = grace.call_json("dashboard_figures", &[]).await;
+    assert_eq!(code, StatusCode::OK, "{f}");
+    let store = &f["stores"][0];
+    assert_eq!(
+        (store["owned"].as_i64(), store["used"].as_i64(), store["available"].as_i64()),
+        (Some(85), Some(52), Some(31)),
+        "{store}"
+    );
+    assert_eq!((store["apps"].as_i64(), store["apps_exhausted"].as_i64()), (Some(4), Some(1)));
+    assert_eq!(f["managed_computers"], 2);
+    assert_eq!(f["products_under_licensed"], 1);
+    assert_eq!(f["licenses_missing"], 1);
+    assert_eq!(f["licenses_unused"], 3);
+    assert_eq!(
+        f["spend_this_month"],
+        serde_json::json!([{"currency": "EUR", "minor": 1000}, {"currency": "USD", "minor": 500}])
+    );
+    assert_eq!(
+        f["spend_next_month"],
+        serde_json::json!([{"currency": "EUR", "minor": 5000}, {"currency": "USD", "minor": 12000}])
+    );
+    assert_eq!((f["invoices_open"].as_i64(), f["invoices_overdue"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(f["overdue_amount"], serde_json::json!([{"currency": "EUR", "minor": 2000}]));
+    assert_eq!((f["isv_used"].as_i64(), f["isv_owned"].as_i64()), (Some(2), Some(10)));
+}
