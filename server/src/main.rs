@@ -107,18 +107,6 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         }
     });
-    let alerts = state.alerts.clone();
-    tokio::spawn(async move {
-        // Alerts follow syncs, refreshes and changes within a minute; safe on several servers.
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match alerts.evaluate().await {
-                Ok((raised, closed)) => tracing::debug!(raised, closed, "alerts evaluated"),
-                Err(e) => tracing::warn!(error = %e, "alert evaluation failed"),
-            }
-        }
-    });
     let licensing_url = match (&args.licensing_url, args.demo) {
         (Some(url), _) => Some(url.to_string()),
         (None, true) => {
@@ -145,6 +133,17 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(|| licensedesk::secrets::default_key_file(url.expose())),
     )?;
+    let mut notifier = licensedesk::overview::Notifier::new(
+        state.services.db.clone(),
+        state.services.clock.clone(),
+        secrets.clone(),
+    );
+    notifier.public_url = args
+        .public_url
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    state = state.with_notifier(notifier);
     let mut store = licensedesk::store::Store::new(
         state.services.db.clone(),
         state.services.clock.clone(),
@@ -168,6 +167,22 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         store.microsoft_url = Some(base);
     }
     state = state.with_store(store);
+    let (alerts, notifier) = (state.alerts.clone(), state.notifier.clone());
+    tokio::spawn(async move {
+        // Alerts follow syncs, refreshes and changes within a minute, and new ones go to the
+        // webhooks; safe on several servers.
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match alerts.evaluate().await {
+                Ok((raised, closed)) => tracing::debug!(raised, closed, "alerts evaluated"),
+                Err(e) => tracing::warn!(error = %e, "alert evaluation failed"),
+            }
+            if let Err(e) = notifier.deliver_pending().await {
+                tracing::warn!(error = %e, "alert delivery failed");
+            }
+        }
+    });
     // Runs cut off by a crash or kill are closed before anything else looks at them.
     match state.store.recover_interrupted().await {
         Ok(0) => {}

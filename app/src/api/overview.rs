@@ -3,7 +3,9 @@
 //! by the backend.
 
 use crate::domain::ApiError;
-use crate::domain::overview::{AlertCount, AlertView, DashboardFigures};
+use crate::domain::overview::{
+    AlertCount, AlertView, DashboardFigures, DeliveryView, NewWebhook, WebhookView,
+};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -76,6 +78,65 @@ pub async fn get_dashboard_figures() -> Result<DashboardFigures, ApiError> {
     finish(result)
 }
 
+/// The webhooks that receive alerts (Global admins: they hold addresses and secrets).
+#[server(endpoint = "webhooks_list")]
+pub async fn list_webhooks() -> Result<Vec<WebhookView>, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::ManageAdmins)?;
+        overview()?.list_webhooks().await
+    }
+    .await;
+    finish(result)
+}
+
+/// Adds a webhook; answers its signing secret, shown this once.
+#[server(endpoint = "webhooks_add")]
+pub async fn add_webhook(name: String, url: String) -> Result<NewWebhook, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        let actor = authorize(crate::domain::Permission::ManageAdmins)?;
+        overview()?.add_webhook(&actor, name, url).await
+    }
+    .await;
+    finish(result)
+}
+
+#[server(endpoint = "webhooks_remove")]
+pub async fn remove_webhook(id: i64) -> Result<(), ApiError> {
+    use super::ssr::*;
+    let result = async {
+        let actor = authorize(crate::domain::Permission::ManageAdmins)?;
+        overview()?.remove_webhook(&actor, id).await
+    }
+    .await;
+    finish(result)
+}
+
+/// Sends a test event to a webhook now; answers the attempts (also in its delivery log).
+#[server(endpoint = "webhooks_test")]
+pub async fn test_webhook(id: i64) -> Result<Vec<DeliveryView>, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::ManageAdmins)?;
+        overview()?.test_webhook(id).await
+    }
+    .await;
+    finish(result)
+}
+
+/// A webhook's delivery log, newest first (the last 100 attempts).
+#[server(endpoint = "webhooks_deliveries")]
+pub async fn webhook_deliveries(id: i64) -> Result<Vec<DeliveryView>, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::ManageAdmins)?;
+        overview()?.deliveries(id).await
+    }
+    .await;
+    finish(result)
+}
+
 #[cfg(feature = "ssr")]
 mod backend {
     use super::*;
@@ -94,6 +155,16 @@ mod backend {
         async fn acknowledge(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
         async fn snooze(&self, actor: &Actor, id: i64, until: String) -> Result<(), ApiError>;
         async fn figures(&self) -> Result<DashboardFigures, ApiError>;
+        async fn list_webhooks(&self) -> Result<Vec<WebhookView>, ApiError>;
+        async fn add_webhook(
+            &self,
+            actor: &Actor,
+            name: String,
+            url: String,
+        ) -> Result<NewWebhook, ApiError>;
+        async fn remove_webhook(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
+        async fn test_webhook(&self, id: i64) -> Result<Vec<DeliveryView>, ApiError>;
+        async fn deliveries(&self, id: i64) -> Result<Vec<DeliveryView>, ApiError>;
     }
 
     pub type SharedOverview = Arc<dyn OverviewBackend>;

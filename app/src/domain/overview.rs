@@ -120,3 +120,33 @@ pub struct DashboardFigures {
     pub isv_owned: i64,
     pub alerts: AlertCount,
 }
+
+/// A webhook that receives alerts (Settings › Notifications).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: i64,
+    pub name: String,
+    pub url: String,
+    pub enabled: bool,
+    pub created_at: i64,
+}
+
+/// A webhook just added, with its signing secret (shown once, stored sealed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewWebhook {
+    pub id: i64,
+    pub secret: String,
+}
+
+/// One attempt to deliver to a webhook.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub event: String,
+    pub alert_id: Option<i64>,
+    pub attempt: i64,
+    pub status_code: Option<i64>,
+    pub error: String,
+    pub delivered: bool,
+    pub at: i64,
+}

@@ -688,33 +688,3 @@ impl Alerts {
         .await
     }
 }
-
-#[async_trait::async_trait]
-impl app::api::overview::OverviewBackend for Alerts {
-    async fn list_alerts(
-        &self,
-        actor: &Actor,
-        state: String,
-        area: String,
-    ) -> Result<Vec<AlertView>, ApiError> {
-        self.list(actor, &state, &area).await
-    }
-
-    async fn count_alerts(&self) -> Result<AlertCount, ApiError> {
-        self.count().await
-    }
-
-    async fn acknowledge(&self, actor: &Actor, id: i64) -> Result<(), ApiError> {
-        Alerts::acknowledge(self, actor, id).await
-    }
-
-    async fn snooze(&self, actor: &Actor, id: i64, until: String) -> Result<(), ApiError> {
-        Alerts::snooze(self, actor, id, &until).await
-    }
-
-    async fn figures(&self) -> Result<app::domain::overview::DashboardFigures, ApiError> {
-        let mut figures = super::dashboard::figures(&self.db, &self.clock).await?;
-        figures.alerts = self.count().await?;
-        Ok(figures)
-    }
-}

@@ -27,6 +27,7 @@ pub struct AppState {
     pub billing: Arc<crate::billing::Billing>,
     pub store: Arc<crate::store::Store>,
     pub alerts: Arc<crate::overview::Alerts>,
+    pub notifier: Arc<crate::overview::Notifier>,
     pub leptos: LeptosOptions,
     pub assets: Arc<Assets>,
     pub trust_proxy: bool,
@@ -68,6 +69,11 @@ impl AppState {
             services.db.clone(),
             services.clock.clone(),
         ));
+        let notifier = Arc::new(crate::overview::Notifier::new(
+            services.db.clone(),
+            services.clock.clone(),
+            crate::secrets::SecretBox::new(crate::secrets::SecretBox::generate_key()),
+        ));
         AppState {
             services,
             directory,
@@ -75,6 +81,7 @@ impl AppState {
             billing,
             store,
             alerts,
+            notifier,
             leptos,
             assets: Arc::new(assets),
             trust_proxy,
@@ -109,6 +116,12 @@ impl AppState {
         self
     }
 
+    /// Replaces the alert notifier (secret key and public address from configuration).
+    pub fn with_notifier(mut self, notifier: crate::overview::Notifier) -> AppState {
+        self.notifier = Arc::new(notifier);
+        self
+    }
+
     /// Replaces the store service (secret key, store URLs, sync interval from configuration).
     pub fn with_store(mut self, store: crate::store::Store) -> AppState {
         self.store = Arc::new(store);
@@ -134,7 +147,10 @@ pub fn router(state: AppState) -> Router {
     let billing: app::api::billing::SharedBilling = state.billing.clone();
     let store: app::api::store::SharedStore =
         Arc::new(crate::store::StoreService(state.store.clone()));
-    let overview: app::api::overview::SharedOverview = state.alerts.clone();
+    let overview: app::api::overview::SharedOverview = Arc::new(crate::overview::Overview {
+        alerts: (*state.alerts).clone(),
+        notifier: (*state.notifier).clone(),
+    });
     let context = move || {
         provide_context(store.clone());
         provide_context(overview.clone());
