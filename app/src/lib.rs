@@ -117,6 +117,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=pages::login::SetupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=pages::layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::dashboard::Dashboard />
+                    <Route path=path!("/alerts") view=pages::overview::AlertsPage />
                     <Route path=path!("/store/connections") view=pages::store::ConnectionsPage />
                     <Route path=path!("/store/apps") view=pages::store::AppsPage />
                     <Route path=path!("/store/apps/:id") view=pages::store::AppPage />

@@ -93,6 +93,7 @@ pub mod billing;
 pub mod common;
 pub mod directory;
 pub mod licenses;
+pub mod overview;
 pub mod settings;
 pub mod shell;
 pub mod store;
@@ -106,6 +107,7 @@ pub struct Texts {
     pub billing: billing::BillingTexts,
     pub store: store::StoreTexts,
     pub settings: settings::SettingsTexts,
+    pub overview: overview::OverviewTexts,
 }
 
 pub const EN: Texts = Texts {
@@ -116,6 +118,7 @@ pub const EN: Texts = Texts {
     billing: billing::EN,
     store: store::EN,
     settings: settings::EN,
+    overview: overview::EN,
 };
 
 pub const NL: Texts = Texts {
@@ -126,6 +129,7 @@ pub const NL: Texts = Texts {
     billing: billing::NL,
     store: store::NL,
     settings: settings::NL,
+    overview: overview::NL,
 };
 
 #[cfg(test)]
@@ -140,6 +144,7 @@ impl Texts {
             ("billing", self.billing.all()),
             ("store", self.store.all()),
             ("settings", self.settings.all()),
+            ("overview", self.overview.all()),
         ]
     }
 
@@ -171,6 +176,20 @@ mod tests {
                 .next(),
             Some("Ada")
         );
+    }
+
+    /// A translation keeps every `{}` of its English text, so `fill` puts each value somewhere.
+    #[test]
+    fn placeholders_match_in_every_language() {
+        for ((area, en), (_, nl)) in EN.areas().into_iter().zip(NL.areas()) {
+            for (e, n) in en.iter().zip(&nl) {
+                assert_eq!(
+                    e.matches("{}").count(),
+                    n.matches("{}").count(),
+                    "{area}: {e:?} / {n:?}"
+                );
+            }
+        }
     }
 
     /// What the mechanism puts into the WASM binary: the string bytes of both tables plus one

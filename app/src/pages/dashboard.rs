@@ -1,7 +1,9 @@
-//! `/` — the dashboard. Grows with each area (SPEC X-1); for now it orients the admin.
+//! `/` — the dashboard. Grows with each area (SPEC X-1): the open alerts first (SPEC X-2), then
+//! the admin's role and the areas.
 
 use crate::domain::Me;
 use crate::i18n::use_texts;
+use crate::pages::overview::OpenAlerts;
 use crate::pages::{Area, role_label};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,6 +36,7 @@ pub fn Dashboard() -> impl IntoView {
         <Title text=t.shell.dashboard_title />
         <h1>{t.shell.dashboard_title}</h1>
         <p class="lead">{t.shell.dashboard_intro}</p>
+        <OpenAlerts />
         <dl class="facts">
             <div>
                 <dt>{t.shell.dashboard_your_role}</dt>

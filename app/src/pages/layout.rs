@@ -4,6 +4,7 @@ use crate::api::{SignOut, current_admin};
 use crate::components::{Loaded, Toaster};
 use crate::domain::Me;
 use crate::i18n::use_texts;
+use crate::pages::overview::{AlertsLink, provide_alerts_changed};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
@@ -28,6 +29,7 @@ fn Frame(me: Me) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let items = vec![
         ("/", t.shell.nav_dashboard, ""),
+        ("/alerts", t.overview.alerts, "/alerts"),
         ("/store/connections", t.shell.nav_store, "/store"),
         ("/licenses", t.shell.nav_licenses, "/licenses"),
         ("/billing/subscriptions", t.shell.nav_billing, "/billing"),
@@ -60,6 +62,7 @@ fn Frame(me: Me) -> impl IntoView {
     let lang_href = format!("/lang/{}", crate::current_lang().other().code());
     let role = crate::pages::role_label(t, me.role);
     provide_context(me.clone());
+    provide_alerts_changed();
     view! {
         <a class="skip" href="#content">
             {t.shell.skip_to_content}
@@ -73,6 +76,7 @@ fn Frame(me: Me) -> impl IntoView {
                 <span class="org">{me.org_name.clone()}</span>
             </a>
             <div class="account">
+                <AlertsLink />
                 <a class="lang" href=lang_href rel="nofollow">
                     {t.shell.lang_switch}
                 </a>

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod layout;
 pub mod licenses;
 pub mod login;
+pub mod overview;
 pub mod settings;
 pub mod store;
 

@@ -194,6 +194,10 @@ const OTHER: &[(&str, &str, &str, &str, i64, &str, &str)] = &[
     ),
 ];
 
+/// The agreement (of [`OTHER`]) whose year ends this many days after the demo is created,
+/// whatever the date: its dates in [`OTHER`] are not used.
+pub const ENDING_SOON: (&str, i64) = ("GraphPad Prism lab pack", 45);
+
 /// A demo volume agreement: license group, agreement name, number sets.
 type VolumeSeed = (
     &'static str,
@@ -269,9 +273,24 @@ pub async fn seed(licenses: &Licenses) -> Result<usize, ApiError> {
             .await?;
         count += 1;
     }
+    let today = app::domain::billing::date_of_unix(now);
     for (group, name, publisher, product, n, start, end) in OTHER {
         let gid = ensure(&mut tx, group, &mut groups).await?;
-        let end = (!end.is_empty()).then(|| end.to_string());
+        let (start, end) = if *name == ENDING_SOON.0 {
+            // Ends a few weeks from today whenever the demo starts: the overview has an
+            // agreement that is about to end (an alert).
+            let end = today + time::Duration::days(ENDING_SOON.1);
+            let start = app::domain::billing::shift_months(end, -12) + time::Duration::days(1);
+            (
+                app::domain::billing::format_date(start),
+                Some(app::domain::billing::format_date(end)),
+            )
+        } else {
+            (
+                start.to_string(),
+                (!end.is_empty()).then(|| end.to_string()),
+            )
+        };
         sqlx::query(
             "INSERT INTO agreements (kind, name, name_key, group_id, publisher, product, license_count, \
              starts_on, ends_on, details, created_at, updated_at) \
@@ -283,7 +302,7 @@ pub async fn seed(licenses: &Licenses) -> Result<usize, ApiError> {
         .bind(publisher.to_string())
         .bind(product.to_string())
         .bind(*n)
-        .bind(start.to_string())
+        .bind(start)
         .bind(end)
         .bind("Reseller: Contoso IT Supplies — licensing@contoso-it.example".to_string())
         .bind(now)

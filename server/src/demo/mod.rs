@@ -1,6 +1,7 @@
 //! Demo mode: a deterministic demo organization — admins, directory, agreements, billing and
 //! (linked to the in-process simulator) stores. Production code never reads anything here; the
-//! demo builds on the areas (the software catalog, for instance, is the licenses area's).
+//! demo builds on the areas (the software catalog, for instance, is the licenses area's). Its
+//! alerts are evaluated once at the end of seeding (see [`evaluate_alerts`]).
 
 pub mod billing;
 pub mod directory;
@@ -8,9 +9,11 @@ pub mod licenses;
 pub mod store;
 
 use crate::core::audit::Who;
+use crate::core::clock::Clock;
 use crate::services::Services;
 use app::api::ssr::NewAdmin;
 use app::domain::Role;
+use std::sync::Arc;
 
 pub const DEMO_ORG: &str = "Contoso Pharmaceuticals";
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
@@ -52,8 +55,21 @@ pub async fn seed(services: &Services) -> anyhow::Result<bool> {
         .await
         .map_err(|e| anyhow::anyhow!("seeding the demo billing data: {e}"))?;
         tracing::info!(subscriptions, "demo subscriptions and invoices created");
+        evaluate_alerts(&services.db, &services.clock).await?;
     }
     Ok(seeded)
+}
+
+/// Evaluates the alert rules once, so that the demo's alerts (an agreement about to end, an
+/// overdue invoice, renewals, and after the store seed a token due for renewal) are there
+/// when the portal opens rather than after the alert job's first run.
+pub async fn evaluate_alerts(db: &crate::db::Db, clock: &Arc<dyn Clock>) -> anyhow::Result<()> {
+    let (raised, closed) = crate::overview::Alerts::new(db.clone(), clock.clone())
+        .evaluate()
+        .await
+        .map_err(|e| anyhow::anyhow!("evaluating the demo alerts: {e}"))?;
+    tracing::info!(raised, closed, "demo alerts evaluated");
+    Ok(())
 }
 
 async fn seed_admins(services: &Services) -> anyhow::Result<bool> {

@@ -1,11 +1,16 @@
 //! Demo store data: the demo organization's Apple location and Microsoft store account, linked
 //! to the in-process store simulator and synced by the real code, then a few deployments made
 //! through the real counting rule (one app deployed to a group, one to users, one uninstalled).
+//! The Apple token is due for renewal, so the overview has a store alert.
 
 use crate::store::Store;
 use app::domain::store::{AppleLinkForm, DeployForm, MicrosoftLinkForm};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Days the demo's Apple token has left when it is linked: inside the 30 days the overview
+/// warns about (`overview::alerts::TOKEN_WARN_DAYS`), outside the critical week.
+pub const TOKEN_DAYS_LEFT: i64 = 20;
 
 async fn wait_for_runs(store: &Store) -> anyhow::Result<()> {
     for _ in 0..300 {
@@ -30,7 +35,8 @@ pub async fn seed(store: &Arc<Store>) -> anyhow::Result<()> {
         return Ok(());
     }
     let who = super::who();
-    let expires = store.clock.now() + 200 * 86_400;
+    // The Apple token is due for renewal: the overview warns about it (an alert).
+    let expires = store.clock.now() + TOKEN_DAYS_LEFT * 86_400;
     let token = crate::store::apple::make_token("demo-contoso-token", super::DEMO_ORG, expires);
     let err = |e: app::domain::ApiError| anyhow::anyhow!("{e}");
     store
@@ -136,5 +142,6 @@ pub async fn seed(store: &Arc<Store>) -> anyhow::Result<()> {
     if let Some(id) = apple {
         store.deliver(id).await.map_err(err)?;
     }
-    Ok(())
+    // The alerts about what was just linked and synced show at once, not at the next run.
+    super::evaluate_alerts(&store.db, &store.clock).await
 }
