@@ -20,6 +20,7 @@ pub enum Area {
     Licenses,
     Billing,
     Directory,
+    Settings,
 }
 
 impl Area {
@@ -47,6 +48,10 @@ impl Area {
                 ("/groups", t.directory.groups),
                 ("/devices", t.directory.devices),
             ],
+            Area::Settings => vec![
+                ("/settings/admins", t.settings.admins),
+                ("/settings/notifications", t.overview.notifications),
+            ],
         }
     }
 
@@ -57,6 +62,7 @@ impl Area {
             Area::Licenses => t.licenses.card,
             Area::Billing => t.billing.card,
             Area::Directory => t.directory.card,
+            Area::Settings => t.overview.settings_card,
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::components::{
 };
 use crate::domain::{Me, Permission, Role};
 use crate::i18n::{fill, use_texts};
+use crate::pages::{Area, AreaTabs};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -86,6 +87,7 @@ pub fn AdminsPage() -> impl IntoView {
     let manage = can(Permission::ManageAdmins);
     view! {
         <Title text=t.settings.admins />
+        <AreaTabs area=Area::Settings current=0 />
         <h1>{t.settings.admins}</h1>
         <p class="lead">{t.settings.admins_intro}</p>
         <FormError value=change.value() />

@@ -1,8 +1,10 @@
-//! Settings: admin accounts and roles, and the audit log.
+//! Settings: admin accounts and roles, alert notifications (webhooks), and the audit log.
 
 mod admin_table;
 mod admins;
 mod audit;
+mod notifications;
 
 pub use admins::AdminsPage;
 pub use audit::AuditPage;
+pub use notifications::NotificationsPage;
