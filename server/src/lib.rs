@@ -15,6 +15,8 @@ pub mod csv_util;
 pub mod db;
 pub mod demo;
 pub mod directory;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod licenses;
 pub mod licensing;
 pub mod overview;

@@ -7,6 +7,8 @@
 //!   unit and integration tests on SQLite and PostgreSQL, Playwright against the release binary
 //! - `release`  builds the single self-contained release binary
 //! - `site`     builds only the browser assets (`--release` for the optimised ones)
+//! - `fuzz`     coverage-guided fuzzing of every parser of outside input (see [`fuzz`])
+//! - `soak`     the crash tests with many rounds on both databases (see [`soak`])
 //!
 //! wasm-bindgen runs as a library (`wasm-bindgen-cli-support`), so Cargo.lock pins the same
 //! version for the browser glue and the generator and no CLI has to be installed.
@@ -36,9 +38,12 @@ fn main() {
         }),
         Some("site") => site(release).map(|_| ()),
         Some("bench") => bench(),
+        Some("fuzz") => fuzz(&args[1..]),
+        Some("soak") => soak(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run [--release] | test | release | site [--release] | bench>"
+                "usage: cargo xtask <run [--release] | test | release | site [--release] | bench \
+                 | fuzz [--seconds N] [target…] | soak [--rounds N]>"
             );
             std::process::exit(2);
         }
@@ -478,6 +483,22 @@ fn test() -> Result<()> {
             "xtask",
         ]))
     })?;
+    t.step(
+        "fuzz corpus replay (the smoke version of `cargo xtask fuzz`)",
+        || {
+            // Every checked-in fuzz input through its target, without the fuzzer's instrumentation.
+            sh(cargo().args([
+                "test",
+                "--locked",
+                "-p",
+                "licensedesk",
+                "--features",
+                "fuzzing",
+                "--lib",
+                "fuzzing",
+            ]))
+        },
+    )?;
     t.step("integration tests on PostgreSQL", || {
         drop_old_test_databases();
         // The same package set as the SQLite step, so cargo reuses its build (a different set
@@ -629,6 +650,250 @@ fn drop_old_bench_databases(url: &str) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fuzzing
+// ---------------------------------------------------------------------------------------------
+
+/// cargo-fuzz, pinned so that every machine builds the targets alike.
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
+
+/// The fuzz targets, as `fuzz/fuzz_targets/<name>.rs` (each calls the function of the same
+/// name in `server/src/fuzzing.rs`).
+const FUZZ_TARGETS: &[&str] = &[
+    "license_number_sets",
+    "directory_import",
+    "apple_token",
+    "apple_answers",
+    "store_classify",
+    "microsoft_inventory",
+    "licensing_replies",
+    "list_cursor",
+];
+
+fn ensure_cargo_fuzz() -> Result<()> {
+    let have = output(Command::new("cargo").args(["fuzz", "--version"])).unwrap_or_default();
+    if !have.contains(CARGO_FUZZ_VERSION) {
+        println!("installing cargo-fuzz {CARGO_FUZZ_VERSION}");
+        sh(Command::new("cargo").args([
+            "install",
+            "--locked",
+            "cargo-fuzz",
+            "--version",
+            CARGO_FUZZ_VERSION,
+        ]))?;
+    }
+    Ok(())
+}
+
+/// What one libFuzzer run reported.
+#[derive(Debug, Default, PartialEq)]
+struct FuzzStats {
+    executions: u64,
+    /// Covered edges (`cov:`) and features (`ft:`, edges with hit counts, compared values…).
+    edges: u64,
+    features: u64,
+    corpus: u64,
+    /// The input that crashed, when one did.
+    crash: Option<String>,
+}
+
+/// Reads a libFuzzer log: the last status line (`#N … cov: E ft: F corp: C/…`), the final
+/// statistics (`-print_final_stats=1`) and the crash input it wrote, if any.
+fn fuzz_stats(log: &str) -> FuzzStats {
+    let mut s = FuzzStats::default();
+    let field = |line: &str, name: &str| -> Option<u64> {
+        let rest = line.split(name).nth(1)?;
+        let digits: String = rest
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    for line in log.lines() {
+        if line.starts_with('#') && line.contains(" cov: ") {
+            s.executions = field(line, "#").unwrap_or(s.executions);
+            s.edges = field(line, " cov: ").unwrap_or(s.edges);
+            s.features = field(line, " ft: ").unwrap_or(s.features);
+            s.corpus = field(line, " corp: ").unwrap_or(s.corpus);
+        } else if let Some(n) = line.strip_prefix("stat::number_of_executed_units:") {
+            s.executions = n.trim().parse().unwrap_or(s.executions);
+        } else if let Some(path) = line.split("Test unit written to ").nth(1) {
+            s.crash = Some(path.trim().to_string());
+        }
+    }
+    s
+}
+
+/// `cargo xtask fuzz [--seconds N] [target…]`: builds the fuzz targets in `fuzz/` (libFuzzer,
+/// through cargo-fuzz) and runs each given target (all by default) for N seconds (default 60),
+/// starting from the checked-in seeds in `fuzz/corpus/<target>/` and the corpus grown by
+/// earlier runs (kept in `<target dir>/fuzz/corpus/<target>/`, never in the repo); then prints
+/// per target the seconds, executions, coverage (edges and features), corpus size and crashes,
+/// and fails if any target crashed (its input is in `fuzz/artifacts/<target>/`; once fixed,
+/// copy it into `fuzz/corpus/<target>/`, so that every run and the corpus replay test
+/// `cargo test -p licensedesk --features fuzzing --lib fuzzing` check it again).
+///
+/// Toolchain trick: cargo-fuzz needs nightly only for its sanitizers (`-Zsanitizer=…`), so the
+/// targets are built with `--sanitizer none`, which works on the stable toolchain as it is (no
+/// `RUSTC_BOOTSTRAP`): the code under test is safe Rust, where a bug shows as a panic, which
+/// libFuzzer catches. Debug assertions and overflow checks are on (`-a`), as in the property
+/// tests; 16 codegen units keep a rebuild after a change to the server to a few minutes.
+fn fuzz(args: &[String]) -> Result<()> {
+    let mut seconds = 60u64;
+    let mut targets: Vec<String> = vec![];
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seconds" => {
+                seconds = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .context("--seconds needs a whole number of seconds")?;
+            }
+            t if FUZZ_TARGETS.contains(&t) => targets.push(t.to_string()),
+            other => bail!(
+                "unknown fuzz target or option {other:?}; the targets are: {}",
+                FUZZ_TARGETS.join(", ")
+            ),
+        }
+    }
+    if targets.is_empty() {
+        targets = FUZZ_TARGETS.iter().map(|t| t.to_string()).collect();
+    }
+    ensure_build_tools()?;
+    ensure_cargo_fuzz()?;
+    let work = target_dir().join("fuzz");
+    let mut cmd = cargo();
+    cmd.args(["fuzz", "build", "--release", "--debug-assertions"])
+        .args(["--sanitizer", "none", "--codegen-units", "16"])
+        .arg("--target-dir")
+        .arg(&work);
+    if let [one] = targets.as_slice() {
+        cmd.arg(one);
+    }
+    sh(&mut cmd)?;
+    let bin_dir = work.join("x86_64-unknown-linux-gnu/release");
+    let mut rows = vec![];
+    for target in &targets {
+        let corpus = work.join("corpus").join(target);
+        let artifacts = root().join("fuzz/artifacts").join(target);
+        let logs = work.join("logs");
+        for dir in [&corpus, &artifacts, &logs] {
+            std::fs::create_dir_all(dir)?;
+        }
+        let log_path = logs.join(format!("{target}.log"));
+        println!(
+            "\n==> fuzzing {target} for {seconds}s (log: {})",
+            log_path.display()
+        );
+        let start = Instant::now();
+        let status = Command::new(bin_dir.join(target))
+            .arg(&corpus)
+            .arg(root().join("fuzz/corpus").join(target))
+            .arg(format!("-max_total_time={seconds}"))
+            .arg("-print_final_stats=1")
+            .arg("-timeout=10")
+            .arg("-rss_limit_mb=4096")
+            .arg("-detect_leaks=0")
+            .arg(format!("-artifact_prefix={}/", artifacts.display()))
+            .current_dir(root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log_path)?)
+            .status()
+            .with_context(|| format!("could not start the fuzz target {target}"))?;
+        let secs = start.elapsed().as_secs_f64();
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let mut stats = fuzz_stats(&log);
+        if !status.success() && stats.crash.is_none() {
+            stats.crash = Some(format!("{status}, see {}", log_path.display()));
+        }
+        if let Some(crash) = &stats.crash {
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("{target} CRASHED: {crash}\n");
+            for line in tail.iter().rev() {
+                eprintln!("  {line}");
+            }
+        }
+        rows.push((target.clone(), secs, stats));
+    }
+    // The scratch databases of `directory_import`.
+    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("licensedesk-fuzz-") && name.contains(".db") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    println!(
+        "\n{:<21} {:>8} {:>12} {:>9} {:>7} {:>9} {:>7} {:>8}  crash input",
+        "target", "seconds", "executions", "exec/s", "edges", "features", "corpus", "crashes"
+    );
+    let mut crashed = 0;
+    for (target, secs, s) in &rows {
+        println!(
+            "{:<21} {:>8.0} {:>12} {:>9.0} {:>7} {:>9} {:>7} {:>8}  {}",
+            target,
+            secs,
+            s.executions,
+            s.executions as f64 / secs.max(1.0),
+            s.edges,
+            s.features,
+            s.corpus,
+            u8::from(s.crash.is_some()),
+            s.crash.as_deref().unwrap_or("-")
+        );
+        crashed += usize::from(s.crash.is_some());
+    }
+    if crashed > 0 {
+        bail!("{crashed} fuzz target(s) crashed");
+    }
+    Ok(())
+}
+
+/// `cargo xtask soak [--rounds N]`: the crash tests (`server/tests/it/crash.rs`) with N rounds
+/// each (default 10) on SQLite and then on PostgreSQL: the server is killed with SIGKILL during a
+/// store sync, a 100,000-row users import and the billing job, at another moment every round,
+/// and each restart is checked (integrity, all or nothing, no run left running, the next run
+/// succeeds). The test command runs one round of each.
+fn soak(args: &[String]) -> Result<()> {
+    let rounds = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse::<u32>())
+        .transpose()
+        .context("--rounds takes a number")?
+        .unwrap_or(10);
+    ensure_postgres()?;
+    for (name, db) in [("SQLite", None), ("PostgreSQL", Some(postgres_url()))] {
+        println!("\n==> crash rounds on {name}: {rounds} per operation");
+        let mut cmd = cargo();
+        cmd.args([
+            "test",
+            "--locked",
+            "-p",
+            "licensedesk",
+            "--test",
+            "it",
+            "--",
+            "crash::",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("LICENSEDESK_CRASH_ROUNDS", rounds.to_string());
+        if let Some(url) = db {
+            drop_old_test_databases();
+            cmd.env("LICENSEDESK_TEST_DATABASE", url);
+        }
+        sh(&mut cmd)?;
+    }
+    println!("\nsoak: every round passed");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -639,5 +904,30 @@ mod tests {
         assert_eq!(h.len(), 16);
         assert!(h.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(h, short_hash(&[b"abd"]));
+    }
+
+    #[test]
+    fn libfuzzer_logs_are_read() {
+        let log = "INFO: Seed: 1\n\
+            #2\tINITED cov: 10 ft: 12 corp: 1/1b exec/s: 0 rss: 30Mb\n\
+            #4096\tpulse  cov: 95 ft: 210 corp: 14/80b lim: 43 exec/s: 2048 rss: 31Mb\n\
+            #5000\tDONE   cov: 97 ft: 230 corp: 16/90b lim: 43 exec/s: 2500 rss: 31Mb\n\
+            stat::number_of_executed_units: 5003\n";
+        assert_eq!(
+            fuzz_stats(log),
+            FuzzStats {
+                executions: 5003,
+                edges: 97,
+                features: 230,
+                corpus: 16,
+                crash: None
+            }
+        );
+        let crash = "#7\tNEW    cov: 3 ft: 3 corp: 2/2b\n==1== ERROR: libFuzzer: deadly signal\n\
+            artifact_prefix='fuzz/artifacts/x/'; Test unit written to fuzz/artifacts/x/crash-ab12\n";
+        assert_eq!(
+            fuzz_stats(crash).crash.as_deref(),
+            Some("fuzz/artifacts/x/crash-ab12")
+        );
     }
 }
