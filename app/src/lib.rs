@@ -118,6 +118,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=pages::layout::Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::dashboard::Dashboard />
                     <Route path=path!("/alerts") view=pages::overview::AlertsPage />
+                    <Route path=path!("/reclaim") view=pages::overview::ReclaimPage />
                     <Route path=path!("/store/connections") view=pages::store::ConnectionsPage />
                     <Route path=path!("/store/apps") view=pages::store::AppsPage />
                     <Route path=path!("/store/apps/:id") view=pages::store::AppPage />

@@ -430,5 +430,129 @@ async fn main() -> anyhow::Result<()> {
             rows
         );
     }
+    dashboard(&client, &base, &pool, backend, (samples / 3).max(20)).await
+}
+
+/// Gives the benchmark's organisation something for every chart: one agreement in ten ends
+/// within the next two years, and 20 billing profiles have a year of invoices (10 lines each).
+async fn dashboard_data(pool: &sqlx::AnyPool, backend: &str) -> anyhow::Result<()> {
+    let now = time::OffsetDateTime::now_utc();
+    let today = now.date();
+    let mut tx = pool.begin().await?;
+    for d in 0..730i64 {
+        let ends = app::domain::billing::format_date(today + time::Duration::days(d));
+        sqlx::query(
+            "UPDATE agreements SET ends_on = $1 WHERE id BETWEEN $2 AND $3 AND id % 10 = 0",
+        )
+        .bind(ends)
+        .bind(d * 68 + 1)
+        .bind(d * 68 + 68)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let ts = now.unix_timestamp();
+    for p in 1..=20i64 {
+        let profile: i64 = sqlx::query_scalar(
+            "INSERT INTO billing_profiles (name, name_key, contact_name, address_line, city, postal_code, region, \
+             created_at, updated_at) VALUES ($1, $2, 'Bench', 'Dam 1', 'Amsterdam', '1012 JS', 'NL', $3, $3) RETURNING id",
+        )
+        .bind(format!("Profile {p:02}"))
+        .bind(format!("profile {p:02}"))
+        .bind(ts)
+        .fetch_one(&mut *tx)
+        .await?;
+        for m in 0..12 {
+            let month = app::domain::billing::shift_months(today, -m);
+            let period = format!("{:04}-{:02}", month.year(), u8::from(month.month()));
+            let invoice: i64 = sqlx::query_scalar(
+                "INSERT INTO invoices (number, profile_id, period, issued_on, due_on, status, created_at) \
+                 VALUES ($1, $2, $3, $4, $4, 'paid', $5) RETURNING id",
+            )
+            .bind(format!("B-{p:02}-{period}"))
+            .bind(profile)
+            .bind(&period)
+            .bind(format!("{period}-01"))
+            .bind(ts)
+            .fetch_one(&mut *tx)
+            .await?;
+            for l in 0..10i64 {
+                sqlx::query(
+                    "INSERT INTO invoice_lines (invoice_id, kind, description, quantity, unit_price_minor, amount_minor, currency) \
+                     VALUES ($1, 'charge', 'Seats', 1, $2, $2, 'EUR')",
+                )
+                .bind(invoice)
+                .bind(1_000 * (p + l))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    if backend == "PostgreSQL" {
+        sqlx::query("ANALYZE").execute(pool).await?;
+    }
+    Ok(())
+}
+
+/// The dashboard (its two server functions and the SSR page) beside the agreements page, same
+/// data, same run (SPEC X-1: the dashboard must not be slower than the agreements page).
+async fn dashboard(
+    client: &reqwest::Client,
+    base: &str,
+    pool: &sqlx::AnyPool,
+    backend: &str,
+    samples: usize,
+) -> anyhow::Result<()> {
+    dashboard_data(pool, backend).await?;
+    let cases: [(&str, &str, bool); 5] = [
+        (
+            "dashboard_figures (server fn)",
+            "/api/dashboard_figures",
+            true,
+        ),
+        (
+            "dashboard_charts (server fn)",
+            "/api/dashboard_charts",
+            true,
+        ),
+        ("dashboard page / (SSR)", "/", false),
+        ("agreements_list (server fn)", "/api/agreements_list", true),
+        ("agreements page (SSR)", "/licenses/agreements", false),
+    ];
+    println!(
+        "\nDashboard beside the agreements page ({backend}, 100,000-user data, {samples} samples)"
+    );
+    println!(
+        "{:<34} {:>9} {:>9} {:>9} {:>9}",
+        "case", "p50 ms", "p99 ms", "mean ms", "bytes"
+    );
+    for (name, path, post) in cases {
+        let mut times = vec![];
+        let mut bytes = 0;
+        for _ in 0..samples {
+            let t = Instant::now();
+            let req = if post {
+                client
+                    .post(format!("{base}{path}"))
+                    .form(&Vec::<(&str, &str)>::new())
+            } else {
+                client.get(format!("{base}{path}"))
+            };
+            let res = req.send().await?;
+            anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
+            bytes = res.bytes().await?.len();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        println!(
+            "{:<34} {:>9.2} {:>9.2} {:>9.2} {:>9}",
+            name,
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            mean,
+            bytes
+        );
+    }
     Ok(())
 }

@@ -168,6 +168,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     state = state.with_store(store);
     let (alerts, notifier) = (state.alerts.clone(), state.notifier.clone());
+    let mailer = licensedesk::overview::email::Mailer::from_notifier(&state.notifier);
     tokio::spawn(async move {
         // Alerts follow syncs, refreshes and changes within a minute, and new ones go to the
         // webhooks; safe on several servers.
@@ -180,6 +181,9 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             }
             if let Err(e) = notifier.deliver_pending().await {
                 tracing::warn!(error = %e, "alert delivery failed");
+            }
+            if let Err(e) = mailer.deliver_pending().await {
+                tracing::warn!(error = %e, "alert e-mail failed");
             }
         }
     });

@@ -7,8 +7,10 @@ use leptos::prelude::*;
 
 pub mod billing;
 pub mod directory;
+pub mod email;
 pub mod licenses;
 pub mod overview;
+pub mod reclaim;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod store;

@@ -4,7 +4,7 @@
 
 use crate::domain::ApiError;
 use crate::domain::overview::{
-    AlertCount, AlertView, DashboardFigures, DeliveryView, NewWebhook, WebhookView,
+    AlertCount, AlertView, DashboardCharts, DashboardFigures, DeliveryView, NewWebhook, WebhookView,
 };
 use leptos::prelude::*;
 
@@ -73,6 +73,19 @@ pub async fn get_dashboard_figures() -> Result<DashboardFigures, ApiError> {
     let result = async {
         authorize(crate::domain::Permission::Read)?;
         overview()?.figures().await
+    }
+    .await;
+    finish(result)
+}
+
+/// The dashboard's charts: spend per month, licenses used vs owned, what ends or renews in the
+/// next 90 days (every role reads them, like the figures).
+#[server(endpoint = "dashboard_charts")]
+pub async fn get_dashboard_charts() -> Result<DashboardCharts, ApiError> {
+    use super::ssr::*;
+    let result = async {
+        authorize(crate::domain::Permission::Read)?;
+        overview()?.charts().await
     }
     .await;
     finish(result)
@@ -155,6 +168,7 @@ mod backend {
         async fn acknowledge(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
         async fn snooze(&self, actor: &Actor, id: i64, until: String) -> Result<(), ApiError>;
         async fn figures(&self) -> Result<DashboardFigures, ApiError>;
+        async fn charts(&self) -> Result<DashboardCharts, ApiError>;
         async fn list_webhooks(&self) -> Result<Vec<WebhookView>, ApiError>;
         async fn add_webhook(
             &self,

@@ -1,6 +1,7 @@
 //! Reusable pieces every page uses.
 
 pub mod access;
+pub mod chart;
 pub mod dialog;
 pub mod form;
 pub mod import;

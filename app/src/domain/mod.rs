@@ -65,6 +65,7 @@ pub mod directory;
 pub mod error;
 pub mod licenses;
 pub mod overview;
+pub mod reclaim;
 pub mod role;
 pub mod store;
 pub mod validate;

@@ -150,3 +150,90 @@ pub struct DeliveryView {
     pub delivered: bool,
     pub at: i64,
 }
+
+/// One stack of the spend chart: a billing profile's invoice totals per month, or (`profile_id`
+/// `None`) everything beyond the five largest profiles.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendStack {
+    pub profile_id: Option<i64>,
+    pub name: String,
+    /// Minor units, one per month of [`SpendSeries::months`].
+    pub minor: Vec<i64>,
+}
+
+/// Invoice totals in one currency for the last 12 months (oldest first), stacked per profile.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendSeries {
+    pub currency: String,
+    /// Invoice periods, `YYYY-MM`.
+    pub months: Vec<String>,
+    /// Largest total first; "other" (if any) last.
+    pub stacks: Vec<SpendStack>,
+}
+
+text_enum! {
+    /// What a bar pair of the "used vs owned" chart counts.
+    pub enum UsageArea {
+        /// Store licenses of limited apps (`store` says which store).
+        Store = "store",
+        /// Software installed on managed computers vs licenses owned (the installation report).
+        Licenses = "licenses",
+        /// ISV licenses assigned vs owned.
+        Isv = "isv",
+        /// Per-license SaaS seats assigned vs bought (active subscriptions).
+        Saas = "saas",
+    }
+}
+
+/// One pair of bars: what is used against what is owned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageBar {
+    pub area: UsageArea,
+    /// For [`UsageArea::Store`]: `apple` or `microsoft`; otherwise empty.
+    pub store: String,
+    pub used: i64,
+    pub owned: i64,
+    pub link: String,
+}
+
+text_enum! {
+    /// What ends or renews on a timeline date.
+    pub enum TimelineKind {
+        /// A store token expires.
+        Token = "token",
+        /// An agreement ends.
+        Agreement = "agreement",
+        /// An active subscription renews (auto-renewal on).
+        Renewal = "renewal",
+        /// An active subscription ends (auto-renewal off).
+        SubscriptionEnd = "subscription_end",
+        /// A card on a billing profile expires (the last day of its month).
+        Card = "card",
+    }
+}
+
+/// One thing that ends or renews within the timeline's 90 days.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Days from today (0 = today).
+    pub days: i64,
+    pub kind: TimelineKind,
+    pub name: String,
+    pub link: String,
+}
+
+/// The dashboard's charts (SPEC X-1), read in one round of aggregate queries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardCharts {
+    /// Today, `YYYY-MM-DD` (the server's clock).
+    pub today: String,
+    /// Days the timeline covers from today.
+    pub horizon_days: i64,
+    /// One series per currency invoiced in the last 12 months.
+    pub spend: Vec<SpendSeries>,
+    pub usage: Vec<UsageBar>,
+    /// Sorted by date, then kind and name.
+    pub timeline: Vec<TimelineEvent>,
+}

@@ -92,8 +92,10 @@ macro_rules! declare_texts {
 pub mod billing;
 pub mod common;
 pub mod directory;
+pub mod email;
 pub mod licenses;
 pub mod overview;
+pub mod reclaim;
 pub mod settings;
 pub mod shell;
 pub mod store;
@@ -108,6 +110,8 @@ pub struct Texts {
     pub store: store::StoreTexts,
     pub settings: settings::SettingsTexts,
     pub overview: overview::OverviewTexts,
+    pub email: email::EmailTexts,
+    pub reclaim: reclaim::ReclaimTexts,
 }
 
 pub const EN: Texts = Texts {
@@ -119,6 +123,8 @@ pub const EN: Texts = Texts {
     store: store::EN,
     settings: settings::EN,
     overview: overview::EN,
+    email: email::EN,
+    reclaim: reclaim::EN,
 };
 
 pub const NL: Texts = Texts {
@@ -130,6 +136,8 @@ pub const NL: Texts = Texts {
     store: store::NL,
     settings: settings::NL,
     overview: overview::NL,
+    email: email::NL,
+    reclaim: reclaim::NL,
 };
 
 #[cfg(test)]
@@ -145,6 +153,8 @@ impl Texts {
             ("store", self.store.all()),
             ("settings", self.settings.all()),
             ("overview", self.overview.all()),
+            ("email", self.email.all()),
+            ("reclaim", self.reclaim.all()),
         ]
     }
 

@@ -1,13 +1,18 @@
 //! `/` — the dashboard. Grows with each area (SPEC X-1): the open alerts first (SPEC X-2), then
-//! the figures (each card links to the list behind it), the admin's role and the areas.
+//! the figures (each card links to the list behind it), the charts (spend per month, licenses
+//! in use against owned, what ends or renews in 90 days), the admin's role and the areas.
 
-use crate::api::overview::get_dashboard_figures;
+use crate::api::overview::{get_dashboard_charts, get_dashboard_figures};
 use crate::components::Loaded;
+use crate::components::chart::{Mark, Pair, Stack, paired_bars, stacked_bars, timeline};
 use crate::domain::Me;
-use crate::domain::billing::format_money;
-use crate::domain::overview::{DashboardFigures, Money, StoreFigures};
-use crate::i18n::{Texts, use_texts};
-use crate::pages::overview::{OpenAlerts, fill_two};
+use crate::domain::billing::{format_date, format_money, parse_date};
+use crate::domain::overview::{
+    DashboardCharts, DashboardFigures, Money, SpendSeries, StoreFigures, TimelineKind, UsageArea,
+    UsageBar,
+};
+use crate::i18n::{Texts, fill, use_texts};
+use crate::pages::overview::{OpenAlerts, ReclaimCard, fill_two};
 use crate::pages::{Area, role_label};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -42,6 +47,7 @@ pub fn Dashboard() -> impl IntoView {
         <p class="lead">{t.shell.dashboard_intro}</p>
         <OpenAlerts />
         <Figures />
+        <Charts />
         <dl class="facts">
             <div>
                 <dt>{t.shell.dashboard_your_role}</dt>
@@ -174,7 +180,192 @@ fn FigureCards(f: DashboardFigures) -> impl IntoView {
                     )}
                 </dl>
                 <a href="/billing/licenses">{t.overview.fig_see_isv}</a>
-            </li>
+            </li> <ReclaimCard />
         </ul>
+    }
+}
+
+/// The charts under the figures.
+#[component]
+fn Charts() -> impl IntoView {
+    let t = use_texts();
+    let charts = Resource::new(|| (), |_| get_dashboard_charts());
+    view! {
+        <section class="charts" aria-labelledby="charts-title">
+            <h2 id="charts-title">{t.overview.chart_title}</h2>
+            <Loaded resource=charts let:c>
+                <ChartCards c=c />
+            </Loaded>
+        </section>
+    }
+}
+
+/// An amount for a value axis: no currency code (the axis names it) and no zero decimals.
+fn axis_money(minor: i64, currency: &str) -> String {
+    let text = format_money(minor, currency);
+    let text = text.strip_prefix(&format!("{currency} ")).unwrap_or(&text);
+    match text.split_once('.') {
+        Some((whole, decimals)) if decimals.chars().all(|c| c == '0') => whole.to_string(),
+        _ => text.to_string(),
+    }
+}
+
+fn spend_chart(t: &'static Texts, s: SpendSeries) -> impl IntoView {
+    let short: Vec<&str> = t.overview.chart_months.split(' ').collect();
+    let bars = s
+        .months
+        .iter()
+        .map(|m| {
+            let index = m
+                .get(5..7)
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(1);
+            let label = short
+                .get(index.saturating_sub(1))
+                .copied()
+                .unwrap_or(m.as_str());
+            (label.to_string(), m.clone())
+        })
+        .collect();
+    let total: i64 = s.stacks.iter().flat_map(|st| st.minor.iter()).sum();
+    let stacks = s
+        .stacks
+        .into_iter()
+        .map(|st| Stack {
+            label: if st.profile_id.is_some() {
+                st.name
+            } else {
+                t.overview.chart_other.into()
+            },
+            values: st.minor,
+        })
+        .collect();
+    let first = s.months.first().cloned().unwrap_or_default();
+    let last = s.months.last().cloned().unwrap_or_default();
+    let desc = fill(
+        &fill(
+            &fill(&fill(t.overview.chart_spend_desc, &s.currency), first),
+            last,
+        ),
+        format_money(total, &s.currency),
+    );
+    let (c1, c2) = (s.currency.clone(), s.currency.clone());
+    stacked_bars(
+        format!("chart-spend-{}", s.currency.to_lowercase()),
+        (fill(t.overview.chart_spend_title, &s.currency), desc),
+        bars,
+        stacks,
+        move |v| format_money(v, &c1),
+        move |v| axis_money(v, &c2),
+        s.currency,
+    )
+}
+
+fn usage_label(t: &'static Texts, u: &UsageBar) -> String {
+    match u.area {
+        UsageArea::Store => fill(t.overview.usage_store, store_label(t, &u.store)),
+        UsageArea::Licenses => t.overview.usage_licenses.into(),
+        UsageArea::Isv => t.overview.usage_isv.into(),
+        UsageArea::Saas => t.overview.usage_saas.into(),
+    }
+}
+
+fn kind_texts(t: &'static Texts, kind: TimelineKind) -> (&'static str, &'static str) {
+    let o = &t.overview;
+    match kind {
+        TimelineKind::Token => (o.lane_token, o.kind_token),
+        TimelineKind::Agreement => (o.lane_agreement, o.kind_agreement),
+        TimelineKind::Renewal => (o.lane_renewal, o.kind_renewal),
+        TimelineKind::SubscriptionEnd => (o.lane_subscription_end, o.kind_subscription_end),
+        TimelineKind::Card => (o.lane_card, o.kind_card),
+    }
+}
+
+#[component]
+fn ChartCards(c: DashboardCharts) -> impl IntoView {
+    let t = use_texts();
+    let spend = if c.spend.is_empty() {
+        view! {
+            <h3 class="chart-caption">{t.overview.fig_spend}</h3>
+            <p class="muted">{t.overview.chart_spend_none}</p>
+        }
+        .into_any()
+    } else {
+        c.spend
+            .into_iter()
+            .map(|s| spend_chart(t, s))
+            .collect_view()
+            .into_any()
+    };
+    let pairs = c
+        .usage
+        .iter()
+        .map(|u| Pair {
+            label: usage_label(t, u),
+            used: u.used,
+            owned: u.owned,
+            link: u.link.clone(),
+        })
+        .collect();
+    let usage = paired_bars(
+        "chart-usage".into(),
+        (
+            t.overview.chart_usage_title.into(),
+            t.overview.chart_usage_desc.into(),
+        ),
+        pairs,
+    );
+    let horizon = c.horizon_days;
+    let timeline_view = if c.timeline.is_empty() {
+        view! {
+            <h3 class="chart-caption">{fill(t.overview.chart_timeline_title, horizon)}</h3>
+            <p class="muted">{fill(t.overview.chart_timeline_none, horizon)}</p>
+        }
+        .into_any()
+    } else {
+        let last = parse_date("today", &c.today)
+            .map(|d| format_date(d + time::Duration::days(horizon)))
+            .unwrap_or_default();
+        let desc = fill(
+            &fill(
+                &fill(t.overview.chart_timeline_desc, c.timeline.len()),
+                &c.today,
+            ),
+            last,
+        );
+        let lanes = TimelineKind::ALL
+            .iter()
+            .map(|k| kind_texts(t, *k).0.to_string())
+            .collect();
+        let marks = c
+            .timeline
+            .into_iter()
+            .map(|e| Mark {
+                lane: TimelineKind::ALL
+                    .iter()
+                    .position(|k| *k == e.kind)
+                    .unwrap_or(0),
+                day: e.days,
+                date: e.date,
+                kind: kind_texts(t, e.kind).1.to_string(),
+                name: e.name,
+                link: e.link,
+            })
+            .collect();
+        timeline(
+            "chart-timeline".into(),
+            (fill(t.overview.chart_timeline_title, horizon), desc),
+            horizon,
+            lanes,
+            marks,
+        )
+        .into_any()
+    };
+    view! {
+        <div class="chart-grid">
+            <div class="card chart-card">{spend}</div>
+            <div class="card chart-card">{usage}</div>
+            <div class="card chart-card chart-wide">{timeline_view}</div>
+        </div>
     }
 }

@@ -30,6 +30,7 @@ fn Frame(me: Me) -> impl IntoView {
     let items = vec![
         ("/", t.shell.nav_dashboard, ""),
         ("/alerts", t.overview.alerts, "/alerts"),
+        ("/reclaim", t.reclaim.title, "/reclaim"),
         ("/store/connections", t.shell.nav_store, "/store"),
         ("/licenses", t.shell.nav_licenses, "/licenses"),
         ("/billing/subscriptions", t.shell.nav_billing, "/billing"),

@@ -23,11 +23,13 @@ use sqlx::AssertSqlSafe;
 async fn consumed(tx: &mut Tx, app_id: i64) -> Result<i64, ApiError> {
     // Group reach is direct membership (see `Directory::effective_member_ids`); change both
     // together if nested groups ever arrive.
+    // Users whose license was reclaimed (`isv_reclaims`) do not count through a group.
     let sql = "SELECT COUNT(*) FROM (\
            SELECT user_id FROM isv_assignments WHERE app_id = $1 AND user_id IS NOT NULL \
            UNION \
            SELECT m.user_id FROM isv_assignments a JOIN dir_group_members m ON m.group_id = a.group_id \
-           WHERE a.app_id = $1\
+           WHERE a.app_id = $1 \
+           AND m.user_id NOT IN (SELECT r.user_id FROM isv_reclaims r WHERE r.app_id = $1)\
          ) t";
     sqlx::query_scalar(sql)
         .bind(app_id)
@@ -166,7 +168,8 @@ impl Billing {
         .await
         .map_err(internal)?;
         let groups: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-            "SELECT a.id, g.id, g.name, (SELECT COUNT(*) FROM dir_group_members m WHERE m.group_id = g.id) \
+            "SELECT a.id, g.id, g.name, (SELECT COUNT(*) FROM dir_group_members m WHERE m.group_id = g.id \
+               AND m.user_id NOT IN (SELECT r.user_id FROM isv_reclaims r WHERE r.app_id = $1)) \
              FROM isv_assignments a JOIN dir_groups g ON g.id = a.group_id WHERE a.app_id = $1 ORDER BY g.name_key",
         )
         .bind(id)
@@ -275,6 +278,15 @@ impl Billing {
             let insert = format!(
                 "INSERT INTO isv_assignments (app_id, {kind}_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
             );
+            if kind == "user" {
+                // Assigning the user directly gives back a license reclaimed from them.
+                sqlx::query("DELETE FROM isv_reclaims WHERE app_id = $1 AND user_id = $2")
+                    .bind(app_id)
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+            }
             let done = sqlx::query(AssertSqlSafe(insert))
                 .bind(app_id)
                 .bind(*id)
@@ -355,5 +367,42 @@ impl Billing {
         )
         .await?;
         Ok(removed.len() as i64)
+    }
+
+    /// Takes back the licenses of `user_ids` on `app_id` inside `tx` (SPEC X-3): their direct
+    /// assignments go, and they stop counting through the app's group assignments. Locks the
+    /// app's row first, like every other change of its use. Returns the app's name and how
+    /// many licenses were freed.
+    pub(crate) async fn reclaim_isv_tx(
+        &self,
+        tx: &mut Tx,
+        app_id: i64,
+        user_ids: &[i64],
+        reason: &str,
+    ) -> Result<(String, i64), ApiError> {
+        let app = lock_app(&self.db, tx, app_id).await?;
+        let before = consumed(tx, app_id).await?;
+        let now = self.now();
+        for user_id in user_ids {
+            sqlx::query("DELETE FROM isv_assignments WHERE app_id = $1 AND user_id = $2")
+                .bind(app_id)
+                .bind(user_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(internal)?;
+            sqlx::query(
+                "INSERT INTO isv_reclaims (app_id, user_id, reason, reclaimed_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(app_id)
+            .bind(user_id)
+            .bind(reason)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+        }
+        let after = consumed(tx, app_id).await?;
+        Ok((app.name, before - after))
     }
 }

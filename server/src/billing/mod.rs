@@ -172,6 +172,72 @@ impl Billing {
         date_of_unix(self.now())
     }
 
+    /// Change license quantity inside `tx` (the rule for the UI, the API and reclaim): a
+    /// per-license subscription that is not disabled, never below the assigned licenses, with
+    /// the Purchase role on its profile; an active one is charged or credited pro rata.
+    pub(crate) async fn set_quantity_tx(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        id: i64,
+        new: i64,
+    ) -> Result<AdjustmentView, ApiError> {
+        let sub = self.load_sub(tx, id, true).await?;
+        sub.status().ensure_changeable()?;
+        if sub.pricing() == Pricing::FlatRate {
+            return Err(ApiError::Conflict(format!(
+                "{} has a flat rate: its quantity is Unlimited and cannot be changed. Only per-license subscriptions have a license quantity.",
+                sub.app_name
+            )));
+        }
+        let old = sub.billed_quantity();
+        if new == old {
+            return Err(ApiError::invalid(
+                "quantity",
+                format!("The quantity is already {old}."),
+            ));
+        }
+        if new < sub.assigned {
+            return Err(ApiError::invalid(
+                "quantity",
+                format!(
+                    "{} licenses are assigned in the publisher's portal, so the quantity cannot go below {}. Unassign licenses there first.",
+                    sub.assigned, sub.assigned
+                ),
+            ));
+        }
+        self.require(tx, actor, sub.profile_id, ProfileAction::Purchase)
+            .await?;
+        let adjustment = if sub.status() == SubscriptionStatus::Active {
+            self.insert_adjustment(tx, &sub, self.today(), old, new)
+                .await?
+        } else {
+            // Not billed yet: activation will charge the quantity it finds.
+            AdjustmentView {
+                effective_on: format_date(self.today()),
+                old_quantity: old,
+                new_quantity: new,
+                days_charged: 0,
+                days_in_period: 0,
+                amount_minor: 0,
+                invoice_number: None,
+            }
+        };
+        let prorated = format_money(adjustment.amount_minor, &sub.currency);
+        self.set_column(
+            tx,
+            &who_of(actor),
+            &sub,
+            "quantity",
+            new,
+            Entry::new("subscription.quantity_changed")
+                .before(json!({"quantity": old}))
+                .after(json!({"quantity": new, "prorated": prorated})),
+        )
+        .await?;
+        Ok(adjustment)
+    }
+
     pub(crate) async fn load_sub(
         &self,
         tx: &mut Tx,
@@ -760,60 +826,8 @@ impl BillingBackend for Billing {
         if let Claim::Replay(result) = &claim {
             return Self::replayed(result);
         }
-        let sub = self.load_sub(&mut tx, id, true).await?;
-        sub.status().ensure_changeable()?;
-        if sub.pricing() == Pricing::FlatRate {
-            return Err(ApiError::Conflict(format!(
-                "{} has a flat rate: its quantity is Unlimited and cannot be changed. Only per-license subscriptions have a license quantity.",
-                sub.app_name
-            )));
-        }
         let new = parse_count("quantity", &quantity, 1, MAX_QUANTITY, "number of licenses")?;
-        let old = sub.billed_quantity();
-        if new == old {
-            return Err(ApiError::invalid(
-                "quantity",
-                format!("The quantity is already {old}."),
-            ));
-        }
-        if new < sub.assigned {
-            return Err(ApiError::invalid(
-                "quantity",
-                format!(
-                    "{} licenses are assigned in the publisher's portal, so the quantity cannot go below {}. Unassign licenses there first.",
-                    sub.assigned, sub.assigned
-                ),
-            ));
-        }
-        self.require(&mut tx, actor, sub.profile_id, ProfileAction::Purchase)
-            .await?;
-        let adjustment = if sub.status() == SubscriptionStatus::Active {
-            self.insert_adjustment(&mut tx, &sub, self.today(), old, new)
-                .await?
-        } else {
-            // Not billed yet: activation will charge the quantity it finds.
-            AdjustmentView {
-                effective_on: format_date(self.today()),
-                old_quantity: old,
-                new_quantity: new,
-                days_charged: 0,
-                days_in_period: 0,
-                amount_minor: 0,
-                invoice_number: None,
-            }
-        };
-        let prorated = format_money(adjustment.amount_minor, &sub.currency);
-        self.set_column(
-            &mut tx,
-            &who_of(actor),
-            &sub,
-            "quantity",
-            new,
-            Entry::new("subscription.quantity_changed")
-                .before(json!({"quantity": old}))
-                .after(json!({"quantity": new, "prorated": prorated})),
-        )
-        .await?;
+        let adjustment = self.set_quantity_tx(&mut tx, actor, id, new).await?;
         self.remember(&mut tx, &claim, &adjustment).await?;
         tx.commit().await.map_err(internal)?;
         Ok(adjustment)

@@ -189,10 +189,28 @@ pub async fn seed(billing: &Billing) -> Result<usize, ApiError> {
         profiles.push(id);
     }
     let exp_year = today.year() as i64 + 3;
-    for (profile, kind, brand, last4, default) in [
-        (profiles[0], "card", Some("Visa"), Some("4242"), 1),
-        (profiles[0], "wire", None, None, 0),
-        (profiles[1], "card", Some("Mastercard"), Some("5454"), 1),
+    // The Mastercard runs out at the end of the month 30 days from now: within the 60 days the
+    // overview warns about (an alert) and on the dashboard's 90-day timeline.
+    let soon = today + time::Duration::days(30);
+    let soon = (i64::from(u8::from(soon.month())), i64::from(soon.year()));
+    for (profile, kind, brand, last4, default, (exp_month, exp_year)) in [
+        (
+            profiles[0],
+            "card",
+            Some("Visa"),
+            Some("4242"),
+            1,
+            (9, exp_year),
+        ),
+        (profiles[0], "wire", None, None, 0, (9, exp_year)),
+        (
+            profiles[1],
+            "card",
+            Some("Mastercard"),
+            Some("5454"),
+            1,
+            soon,
+        ),
     ] {
         sqlx::query(
             "INSERT INTO payment_methods (profile_id, kind, card_brand, card_last4, card_exp_month, card_exp_year, \
@@ -202,7 +220,7 @@ pub async fn seed(billing: &Billing) -> Result<usize, ApiError> {
         .bind(kind)
         .bind(brand)
         .bind(last4)
-        .bind(brand.map(|_| 9_i64))
+        .bind(brand.map(|_| exp_month))
         .bind(brand.map(|_| exp_year))
         .bind(default as i64)
         .bind(now)

@@ -6,6 +6,7 @@
 pub mod billing;
 pub mod directory;
 pub mod licenses;
+pub mod reclaim;
 pub mod store;
 
 use crate::core::audit::Who;

@@ -142,6 +142,7 @@ pub async fn seed(store: &Arc<Store>) -> anyhow::Result<()> {
     if let Some(id) = apple {
         store.deliver(id).await.map_err(err)?;
     }
+    super::reclaim::seed(&store.db, &store.clock).await?;
     // The alerts about what was just linked and synced show at once, not at the next run.
     super::evaluate_alerts(&store.db, &store.clock).await
 }

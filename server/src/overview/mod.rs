@@ -3,8 +3,11 @@
 //! licenses area's installation report.
 
 pub mod alerts;
+pub mod charts;
 pub mod dashboard;
+pub mod email;
 pub mod notify;
+pub mod reclaim;
 
 pub use alerts::Alerts;
 pub use notify::Notifier;
@@ -90,6 +93,10 @@ impl app::api::overview::OverviewBackend for Overview {
         let mut figures = dashboard::figures(&self.alerts.db, &self.alerts.clock).await?;
         figures.alerts = self.alerts.count().await?;
         Ok(figures)
+    }
+
+    async fn charts(&self) -> Result<DashboardCharts, ApiError> {
+        charts::charts(&self.alerts.db, &self.alerts.clock).await
     }
 
     async fn list_webhooks(&self) -> Result<Vec<WebhookView>, ApiError> {

@@ -10,7 +10,9 @@
 //!
 //! Reach: a user is reached through a Required or Available deployment to them, to a group they
 //! are a direct member of, or to a device they enrolled (its primary user). Uninstall deployments
-//! reach nobody; a user whose last license goes has their installs marked uninstalled.
+//! reach nobody; a user whose last license goes has their installs marked uninstalled. A user
+//! whose license was reclaimed (`store_reclaims`) is not reached until the app is deployed to them
+//! or a device of theirs again.
 
 use super::Store;
 use crate::core::audit::{self, Entry, Who};
@@ -23,14 +25,17 @@ use app::domain::store::{Store as Store_, *};
 use serde_json::json;
 use sqlx::AssertSqlSafe;
 
-/// Users the app's deployments reach (a subquery with `$1` = app id).
-const REACHED: &str = "SELECT d.target_id AS user_id FROM store_deployments d \
+/// Users the app's deployments reach (a subquery with `$1` = app id), less the users whose
+/// license was reclaimed (`store_reclaims`, see `overview::reclaim`).
+const REACHED: &str = "SELECT x.user_id FROM (\
+       SELECT d.target_id AS user_id FROM store_deployments d \
        WHERE d.app_id = $1 AND d.target_kind = 'user' AND d.intent <> 'uninstall' \
      UNION SELECT m.user_id FROM store_deployments d JOIN dir_group_members m ON m.group_id = d.target_id \
        WHERE d.app_id = $1 AND d.target_kind = 'group' AND d.intent <> 'uninstall' \
      UNION SELECT v.primary_user_id FROM store_deployments d JOIN dir_devices v ON v.id = d.target_id \
        WHERE d.app_id = $1 AND d.target_kind = 'device' AND d.intent <> 'uninstall' \
-       AND v.primary_user_id IS NOT NULL";
+       AND v.primary_user_id IS NOT NULL\
+     ) x WHERE x.user_id NOT IN (SELECT r.user_id FROM store_reclaims r WHERE r.app_id = $1)";
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Delta {
@@ -268,6 +273,24 @@ async fn devices_changed(db: &Db, tx: &mut Tx, now: i64) -> Result<(), ApiError>
     Ok(())
 }
 
+/// A deployment to a user, or to a device of theirs, gives back a license reclaimed from them.
+async fn lift_reclaim(tx: &mut Tx, app_id: i64, kind: TargetKind, id: i64) -> Result<(), ApiError> {
+    let user = match kind {
+        TargetKind::User => "$2",
+        TargetKind::Device => "(SELECT primary_user_id FROM dir_devices WHERE id = $2)",
+        TargetKind::Group => return Ok(()),
+    };
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM store_reclaims WHERE app_id = $1 AND user_id = {user}"
+    )))
+    .bind(app_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
 async fn target_name(tx: &mut Tx, kind: TargetKind, id: i64) -> Result<Option<String>, ApiError> {
     let sql = match kind {
         TargetKind::User => "SELECT display_name FROM dir_users WHERE id = $1",
@@ -337,6 +360,9 @@ impl Store {
                         ),
                     ));
                 }
+            }
+            if intent != Intent::Uninstall {
+                lift_reclaim(&mut tx, form.app_id, kind, *id).await?;
             }
             sqlx::query(
                 "INSERT INTO store_deployments (app_id, target_kind, target_id, intent, created_at, updated_at) \

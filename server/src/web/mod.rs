@@ -5,6 +5,7 @@ pub mod billing;
 pub mod directory;
 pub mod licenses;
 pub mod middleware;
+pub mod overview;
 
 use crate::services::Services;
 use app::api::ssr::SharedBackend;
@@ -128,6 +129,16 @@ impl AppState {
         self
     }
 
+    /// The reclaim service over this state's billing and store services.
+    pub fn reclaim(&self) -> crate::overview::reclaim::Reclaim {
+        crate::overview::reclaim::Reclaim {
+            db: self.services.db.clone(),
+            clock: self.services.clock.clone(),
+            billing: self.billing.clone(),
+            store: self.store.clone(),
+        }
+    }
+
     /// Uses `connector` for the volume licensing service (Refresh now).
     pub fn with_licensing(mut self, connector: crate::licensing::Connector) -> AppState {
         self.licenses = Arc::new(crate::licenses::Licenses {
@@ -151,7 +162,15 @@ pub fn router(state: AppState) -> Router {
         alerts: (*state.alerts).clone(),
         notifier: (*state.notifier).clone(),
     });
+    let reclaim: app::api::reclaim::SharedReclaim = Arc::new(
+        crate::overview::reclaim::ReclaimService(Arc::new(state.reclaim())),
+    );
+    let email: app::api::email::SharedEmail = Arc::new(
+        crate::overview::email::Mailer::from_notifier(&state.notifier),
+    );
     let context = move || {
+        provide_context(email.clone());
+        provide_context(reclaim.clone());
         provide_context(store.clone());
         provide_context(overview.clone());
         provide_context(backend.clone());
@@ -204,6 +223,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/licenses/reports/{file}", get(licenses::report_csv))
         .route("/api/billing/invoices/{file}", get(billing::invoice_csv))
+        .route("/api/reclaim/reclaimable.csv", get(overview::reclaim_csv))
         .route(
             "/api/v1/devices/{name}/software",
             axum::routing::put(directory::report_software),

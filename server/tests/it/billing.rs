@@ -22,7 +22,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 /// A billing profile in the United States with a valid card; returns its id.
-async fn profile(c: &Client, name: &str) -> String {
+pub(crate) async fn profile(c: &Client, name: &str) -> String {
     let (code, id) = c
         .call_json(
             "billing_profile_save",
@@ -56,7 +56,7 @@ async fn profile(c: &Client, name: &str) -> String {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn subscription(
+pub(crate) async fn subscription(
     c: &Client,
     profile: &str,
     app_name: &str,
@@ -717,7 +717,7 @@ async fn user(c: &Client, i: usize) -> i64 {
     id.as_i64().unwrap()
 }
 
-async fn isv_app(c: &Client, name: &str, owned: &str) -> String {
+pub(crate) async fn isv_app(c: &Client, name: &str, owned: &str) -> String {
     let (code, id) = c
         .call_json(
             "isv_app_add",

@@ -6,13 +6,16 @@ mod common;
 
 mod apple_contract;
 mod billing;
+mod charts;
 mod crash;
 mod demo;
 mod directory;
+mod email;
 mod foundation;
 mod hardening;
 mod licenses;
 mod migrations;
 mod overview;
+mod reclaim;
 mod refresh;
 mod store;

@@ -2,8 +2,14 @@
 //! open alerts; all three reload together after an alert is acknowledged or snoozed.
 
 mod alerts;
+mod pricing;
+mod reclaim;
+mod reclaim_row;
 
 pub use alerts::AlertsPage;
+pub use pricing::AppPricingPanel;
+pub use reclaim::{ReclaimCard, ReclaimPage, money_list};
+pub use reclaim_row::kind_label;
 
 use crate::api::overview::{count_alerts, list_alerts};
 use crate::components::Loaded;

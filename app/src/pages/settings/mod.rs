@@ -3,6 +3,7 @@
 mod admin_table;
 mod admins;
 mod audit;
+mod email;
 mod notifications;
 
 pub use admins::AdminsPage;

@@ -41,6 +41,7 @@ pub fn NotificationsPage() -> impl IntoView {
             }
                 .into_any()
         }}
+        {manage.then(|| view! { <super::email::EmailPanel /> })}
     }
 }
 

@@ -75,6 +75,7 @@ pub fn AppPage() -> impl IntoView {
             <AppDetailView detail=d actions=actions />
         </Loaded>
         <InstallStatusSection installs=installs status=install_status q=install_q />
+        <crate::pages::overview::AppPricingPanel app_id=Signal::derive(id) />
     }
 }
 
