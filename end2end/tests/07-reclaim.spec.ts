@@ -26,6 +26,26 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+test('the demo admin sees the dashboard\'s figures, charts and what can be reclaimed', async ({ page }) => {
+  const w = watch(page);
+  await signInDemo(page);
+  await hydrated(page);
+  const figures = page.getByRole('region', { name: 'Figures' });
+  for (const card of ['Compliance', 'Reclaimable']) {
+    await expect(figures.getByRole('heading', { level: 3, name: card })).toBeVisible();
+  }
+  await expect(figures.getByRole('link', { name: 'See what can be reclaimed' })).toBeVisible();
+  await expect(figures.getByText(/^EUR [\d,.]+$/).first()).toBeVisible();
+  // Each chart is an image named by its title, with the numbers as a table behind a disclosure.
+  for (const title of [/^Invoiced per month, /, /^Licenses in use against owned$/, /^Ending or renewing in the next 90 days$/]) {
+    const chart = page.locator('figure.chart').filter({ has: page.locator('figcaption', { hasText: title }) }).first();
+    await expect(chart.getByRole('img')).toBeVisible();
+    await chart.getByText('Show as table').click();
+    await expect(chart.getByRole('table')).toBeVisible();
+  }
+  w.assertClean();
+});
+
 test('the demo admin reclaims a disabled user\'s store license and sees the saving', async ({ page }) => {
   const w = watch(page);
   await signInDemo(page);
@@ -43,7 +63,7 @@ test('the demo admin reclaims a disabled user\'s store license and sees the savi
   ]) {
     await expect(table.locator('tbody tr').filter({ hasText: reason }).first()).toBeVisible();
   }
-  await expect(page.getByText(/^Reclaimable: EUR [\d,.]+ per month/)).toBeVisible();
+  await expect(page.getByText(/^Reclaimable: EUR [\d,.]+( \+ [A-Z]{3} [\d,.]+)* per month/)).toBeVisible();
 
   const row = table.locator('tbody tr').filter({ hasText: 'Store license of a disabled user' }).first();
   const holder = (await row.locator('td').nth(3).innerText()).trim();
