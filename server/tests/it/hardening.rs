@@ -585,6 +585,7 @@ async fn a_big_import_never_blocks_sign_ins_or_saves() {
     let probe = |import: tokio::task::JoinHandle<(StatusCode, Value)>| {
         let probe_once = &probe_once;
         async move {
+            let started = std::time::Instant::now();
             let mut worst = std::time::Duration::ZERO;
             let mut n = 0;
             while !import.is_finished() {
@@ -592,28 +593,37 @@ async fn a_big_import_never_blocks_sign_ins_or_saves() {
                 n += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
-            (import.await.unwrap(), worst, n)
+            let result = import.await.unwrap();
+            (result, worst, n, started.elapsed())
         }
     };
 
-    let ((code, report), worst, probes) = probe(import(csv.clone())).await;
+    let ((code, report), worst, probes, took) = probe(import(csv.clone())).await;
     assert_eq!(code, StatusCode::OK, "{report}");
     assert_eq!(report["created"], ROWS);
     assert_eq!(report["updated"], 0);
     assert!(probes > 0, "the import finished before any probe ran");
     println!(
-        "100k import: {probes} sign-in + save probes, slowest {worst:?} (without an import: {quiet:?})"
+        "100k import in {took:?}: {probes} sign-in + save probes, slowest {worst:?} \
+         (without an import: {quiet:?})"
     );
     // Every probe succeeded (above). The swap holds the write lock for 1–2.5 s in this debug
-    // build on a busy machine, below the 5-second busy timeout that turned waits into errors.
+    // build on a quiet machine, below the 5-second busy timeout that turned waits into errors.
+    // How long depends on the machine (a loaded CI runner took 6 s for a probe whose quiet time
+    // was 1.35 s), so the bound is relative: no probe waited for the bulk of the import, as
+    // every probe did when the whole import held the lock, and several finished while it ran.
     assert!(
-        worst < quiet + std::time::Duration::from_millis(4500),
-        "a sign-in and save took {worst:?} during the import ({quiet:?} without)"
+        worst < quiet + took / 2,
+        "a sign-in and save took {worst:?} during a {took:?} import ({quiet:?} without)"
+    );
+    assert!(
+        probes >= 3,
+        "only {probes} probes finished during a {took:?} import"
     );
 
     // The same file with every tenth user renamed: 100,000 matched, 10,000 changed.
     let changed = csv.replace("Dept 7,", "Dept Seven,");
-    let ((code, report), _, _) = probe(import(changed)).await;
+    let ((code, report), _, _, _) = probe(import(changed)).await;
     assert_eq!(code, StatusCode::OK, "{report}");
     assert_eq!(report["created"], 0);
     assert_eq!(report["updated"], ROWS);
