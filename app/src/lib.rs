@@ -157,6 +157,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/devices") view=pages::directory::DevicesPage />
                     <Route path=path!("/devices/:id") view=pages::directory::DevicePage />
                     <Route path=path!("/settings/admins") view=pages::settings::AdminsPage />
+                    <Route path=path!("/settings/api-tokens") view=pages::settings::ApiTokensPage />
                     <Route
                         path=path!("/settings/notifications")
                         view=pages::settings::NotificationsPage

@@ -195,6 +195,7 @@ pub fn directory_import(data: &[u8]) {
             id: 1,
             username: "fuzz".into(),
             role: Role::GlobalAdmin,
+            token: None,
         },
         session_id: None,
         client_ip: "127.0.0.1".into(),

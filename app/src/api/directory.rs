@@ -56,6 +56,7 @@ pub async fn save_user(
             sign_in_name,
             department,
             enabled: true,
+            if_match: None,
         };
         directory()?.save_user(&actor, id, input).await
     }
@@ -222,6 +223,8 @@ mod backend {
         pub sign_in_name: String,
         pub department: String,
         pub enabled: bool,
+        /// An update only applies while the user still has this entity tag (REST `If-Match`).
+        pub if_match: Option<String>,
     }
 
     /// The directory service, implemented by the server crate.

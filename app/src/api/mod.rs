@@ -14,6 +14,7 @@ pub mod reclaim;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod store;
+pub mod tokens;
 
 /// Server functions that answer without a session. Everything else is refused for anonymous
 /// callers by the router (deny by default) *and* by its own authorisation call.

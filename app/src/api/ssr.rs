@@ -1,6 +1,7 @@
 //! Server-side half of the API: who is calling, the backend service trait the `server` crate
 //! implements, and the one authorisation function.
 
+use crate::domain::tokens::{ApiTokenView, CreatedApiToken, NewApiToken};
 use crate::domain::{
     AdminView, ApiError, AuditEntry, AuditFilter, Me, Page, Permission, Role, SetupStatus,
 };
@@ -19,9 +20,13 @@ pub struct Caller {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthedAdmin {
+    /// The admin (for an API token: the admin who created it).
     pub id: i64,
+    /// The sign-in name (for an API token: `token:<its name>`, as the audit log shows it).
     pub username: String,
     pub role: Role,
+    /// The API token the request came with, when it did (REST API); `None` for a session.
+    pub token: Option<i64>,
 }
 
 /// An authorised caller: the admin plus where the request came from (for the audit log).
@@ -227,4 +232,11 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<(), ApiError>;
     async fn reset_password(&self, actor: &Actor, id: i64, password: &str) -> Result<(), ApiError>;
     async fn list_audit(&self, filter: AuditFilter) -> Result<Page<AuditEntry>, ApiError>;
+    async fn list_api_tokens(&self) -> Result<Vec<ApiTokenView>, ApiError>;
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        input: NewApiToken,
+    ) -> Result<CreatedApiToken, ApiError>;
+    async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
 }

@@ -4,6 +4,7 @@ use super::ApiError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Platform {
     Windows,
     Ios,
@@ -46,6 +47,7 @@ impl Platform {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum JoinType {
     DomainJoined,
     WorkplaceJoined,
@@ -82,6 +84,7 @@ impl JoinType {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserView {
     pub id: i64,
     pub display_name: String,
@@ -93,6 +96,7 @@ pub struct UserView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GroupView {
     pub id: i64,
     pub name: String,
@@ -101,6 +105,7 @@ pub struct GroupView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeviceView {
     pub id: i64,
     pub name: String,
@@ -112,6 +117,7 @@ pub struct DeviceView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SoftwareItem {
     pub publisher: String,
     pub product: String,

@@ -36,6 +36,9 @@ pub enum ApiError {
     /// The request could not be understood (HTTP 400).
     #[error("The request was not understood: {0}")]
     BadRequest(String),
+    /// The thing changed since the caller read it (`If-Match` did not match; HTTP 412).
+    #[error("It was changed since you read it; read it again and repeat the change.")]
+    PreconditionFailed,
 }
 
 impl ApiError {
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => 429,
             ApiError::Internal { .. } => 500,
             ApiError::BadRequest(_) => 400,
+            ApiError::PreconditionFailed => 412,
             ApiError::Unavailable(_) => 503,
         }
     }

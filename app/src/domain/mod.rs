@@ -46,6 +46,21 @@ macro_rules! text_enum {
             }
         }
 
+        // In the REST API's OpenAPI document: a string, one of the texts.
+        #[cfg(feature = "ssr")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::domain::text_schema(&[$($text,)+])
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = $crate::domain::UnknownValue;
 
@@ -68,9 +83,19 @@ pub mod overview;
 pub mod reclaim;
 pub mod role;
 pub mod store;
+pub mod tokens;
 pub mod validate;
 
 pub use error::{ApiError, UnknownValue};
+
+/// The OpenAPI schema of a closed set of texts (the `text_enum!` types).
+#[cfg(feature = "ssr")]
+pub fn text_schema(values: &[&str]) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .into()
+}
 pub use role::{Permission, Role};
 
 use serde::{Deserialize, Serialize};
@@ -137,6 +162,7 @@ pub struct AdminView {
 
 /// One line of the append-only audit log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,

@@ -50,6 +50,7 @@ text_enum! {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AlertView {
     pub id: i64,
     /// The rule that raised it (`token_expiring`, `invoice_overdue`, …).

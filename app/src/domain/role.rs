@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Role {
     GlobalAdmin,
     LicenseAdmin,
@@ -28,6 +29,18 @@ pub enum Permission {
     AssignLicenses,
     /// Subscriptions, quantities, billing profiles, payment methods, invoices.
     ManageBilling,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::Read,
+        Permission::ManageAdmins,
+        Permission::ManageDirectory,
+        Permission::ManageStore,
+        Permission::ManageAgreements,
+        Permission::AssignLicenses,
+        Permission::ManageBilling,
+    ];
 }
 
 impl Role {
@@ -70,6 +83,14 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Everything `other` may do, this role may do too: a role an admin may hand out (to an
+    /// API token) is one their own role covers.
+    pub fn covers(self, other: Role) -> bool {
+        Permission::ALL
+            .into_iter()
+            .all(|p| !other.allows(p) || self.allows(p))
+    }
 }
 
 impl std::fmt::Display for Role {
@@ -100,6 +121,19 @@ mod tests {
         assert_eq!("reader".parse::<Role>(), Ok(Role::Reader));
         assert_eq!(Role::LicenseAdmin.to_string(), "license_admin");
         assert!("Reader".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn a_role_covers_itself_and_what_it_includes() {
+        for r in Role::ALL {
+            assert!(r.covers(r));
+            assert!(r.covers(Role::Reader));
+            assert!(Role::GlobalAdmin.covers(r));
+        }
+        assert!(!Role::Reader.covers(Role::UserAdmin));
+        assert!(!Role::LicenseAdmin.covers(Role::UserAdmin));
+        assert!(!Role::BillingAdmin.covers(Role::LicenseAdmin));
+        assert!(!Role::UserAdmin.covers(Role::GlobalAdmin));
     }
 
     #[test]

@@ -99,6 +99,7 @@ pub mod reclaim;
 pub mod settings;
 pub mod shell;
 pub mod store;
+pub mod tokens;
 
 /// Every user-facing string of the UI, one table per area.
 pub struct Texts {
@@ -112,6 +113,7 @@ pub struct Texts {
     pub overview: overview::OverviewTexts,
     pub email: email::EmailTexts,
     pub reclaim: reclaim::ReclaimTexts,
+    pub tokens: tokens::TokenTexts,
 }
 
 pub const EN: Texts = Texts {
@@ -125,6 +127,7 @@ pub const EN: Texts = Texts {
     overview: overview::EN,
     email: email::EN,
     reclaim: reclaim::EN,
+    tokens: tokens::EN,
 };
 
 pub const NL: Texts = Texts {
@@ -138,6 +141,7 @@ pub const NL: Texts = Texts {
     overview: overview::NL,
     email: email::NL,
     reclaim: reclaim::NL,
+    tokens: tokens::NL,
 };
 
 #[cfg(test)]
@@ -155,6 +159,7 @@ impl Texts {
             ("overview", self.overview.all()),
             ("email", self.email.all()),
             ("reclaim", self.reclaim.all()),
+            ("tokens", self.tokens.all()),
         ]
     }
 

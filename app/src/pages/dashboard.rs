@@ -3,6 +3,7 @@
 //! in use against owned, what ends or renews in 90 days), the admin's role and the areas.
 
 use crate::api::overview::{get_dashboard_charts, get_dashboard_figures};
+use crate::api::reclaim::get_reclaim_totals;
 use crate::components::Loaded;
 use crate::components::chart::{Mark, Pair, Stack, paired_bars, stacked_bars, timeline};
 use crate::domain::Me;
@@ -12,7 +13,7 @@ use crate::domain::overview::{
     UsageBar,
 };
 use crate::i18n::{Texts, fill, use_texts};
-use crate::pages::overview::{OpenAlerts, ReclaimCard, fill_two};
+use crate::pages::overview::{OpenAlerts, ReclaimCard, ReclaimTotalsResource, fill_two};
 use crate::pages::{Area, role_label};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -65,11 +66,15 @@ pub fn Dashboard() -> impl IntoView {
 fn Figures() -> impl IntoView {
     let t = use_texts();
     let figures = Resource::new(|| (), |_| get_dashboard_figures());
+    // Created here, not inside the card: a resource created inside another resource's
+    // boundary is registered in a different order on the server and in the browser, and
+    // hydration then panics on about every second full load.
+    let reclaim = Resource::new(|| (), |_| get_reclaim_totals());
     view! {
         <section class="figures" aria-labelledby="figures-title">
             <h2 id="figures-title">{t.overview.fig_title}</h2>
             <Loaded resource=figures let:f>
-                <FigureCards f=f />
+                <FigureCards f=f reclaim=reclaim />
             </Loaded>
         </section>
     }
@@ -124,7 +129,7 @@ fn store_card(t: &'static Texts, s: StoreFigures) -> impl IntoView {
 }
 
 #[component]
-fn FigureCards(f: DashboardFigures) -> impl IntoView {
+fn FigureCards(f: DashboardFigures, reclaim: ReclaimTotalsResource) -> impl IntoView {
     let t = use_texts();
     let stores = if f.stores.is_empty() {
         view! {
@@ -180,7 +185,7 @@ fn FigureCards(f: DashboardFigures) -> impl IntoView {
                     )}
                 </dl>
                 <a href="/billing/licenses">{t.overview.fig_see_isv}</a>
-            </li> <ReclaimCard />
+            </li> <ReclaimCard totals=reclaim />
         </ul>
     }
 }

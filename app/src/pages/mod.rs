@@ -51,6 +51,7 @@ impl Area {
             Area::Settings => vec![
                 ("/settings/admins", t.settings.admins),
                 ("/settings/notifications", t.overview.notifications),
+                ("/settings/api-tokens", t.tokens.title),
             ],
         }
     }

@@ -6,17 +6,20 @@
 //! - `sessions`: the session cookie, timeouts, sign-in and sign-out.
 //! - `accounts`: setup, admin accounts, roles ("not the last Global admin").
 //! - `audit_log`: the audit log's filters and pages.
+//! - `tokens`: API tokens for the REST API (create, list, revoke, resolve a bearer token).
 
 mod accounts;
 mod audit_log;
 pub mod auth;
 mod sessions;
+pub mod tokens;
 
 pub use sessions::SESSION_COOKIE;
 
 use crate::core::audit::who_of;
 use crate::services::Services;
 use app::api::ssr::{Actor, Backend, Caller, NewAdmin, SetupInput, SignedIn};
+use app::domain::tokens::{ApiTokenView, CreatedApiToken, NewApiToken};
 use app::domain::{AdminView, ApiError, AuditEntry, AuditFilter, Me, Page, Role, SetupStatus};
 
 #[async_trait::async_trait]
@@ -75,5 +78,21 @@ impl Backend for Services {
 
     async fn list_audit(&self, filter: AuditFilter) -> Result<Page<AuditEntry>, ApiError> {
         self.audit_page(filter).await
+    }
+
+    async fn list_api_tokens(&self) -> Result<Vec<ApiTokenView>, ApiError> {
+        self.api_tokens().await
+    }
+
+    async fn create_api_token(
+        &self,
+        actor: &Actor,
+        input: NewApiToken,
+    ) -> Result<CreatedApiToken, ApiError> {
+        Services::create_api_token(self, actor, input).await
+    }
+
+    async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<(), ApiError> {
+        Services::revoke_api_token(self, actor, id).await
     }
 }

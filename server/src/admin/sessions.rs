@@ -70,7 +70,15 @@ impl Services {
         let Ok(role) = role.parse::<Role>() else {
             return Ok(None);
         };
-        Ok(Some((AuthedAdmin { id, username, role }, hash)))
+        Ok(Some((
+            AuthedAdmin {
+                id,
+                username,
+                role,
+                token: None,
+            },
+            hash,
+        )))
     }
 
     /// Deletes expired sessions and old sign-in failures (run periodically).

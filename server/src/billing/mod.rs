@@ -330,7 +330,11 @@ impl Billing {
                 "An idempotency key is 1 to 100 letters, digits, - or _.",
             ));
         }
-        let stored = format!("{}:{key}", actor.admin.id);
+        // Keys are the caller's own: an admin's, or an API token's (a script's retries).
+        let stored = match actor.admin.token {
+            Some(token) => format!("t{token}:{key}"),
+            None => format!("{}:{key}", actor.admin.id),
+        };
         let inserted = sqlx::query(
             "INSERT INTO billing_requests (key, operation, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO NOTHING",

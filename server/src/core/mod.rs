@@ -8,4 +8,5 @@ pub mod audit;
 pub mod clock;
 pub mod cursor;
 pub mod error;
+pub mod etag;
 pub mod sql;

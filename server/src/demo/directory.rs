@@ -138,6 +138,7 @@ pub async fn seed(dir: &Directory) -> Result<(usize, usize, usize), ApiError> {
             sign_in_name: sign_in,
             department: dept.to_string(),
             enabled: rng.random_range(0..100) >= 4,
+            if_match: None,
         };
         let (id, _) = dir
             .upsert_user_tx(&mut tx, &who, None, &input, false)

@@ -372,6 +372,7 @@ impl DirectoryService {
                 sign_in_name: f[1].clone(),
                 department: f[2].clone(),
                 enabled: enabled.unwrap_or(true),
+                if_match: None,
             };
             match Directory::validate_user(&input) {
                 Ok((display_name, sign_in, department)) => {

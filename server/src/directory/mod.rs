@@ -375,8 +375,10 @@ impl DirectoryBackend for DirectoryService {
         Directory::validate_user(&input)?;
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         if let Some(id) = id {
+            let current = self.load_user(&mut tx, id).await?;
+            crate::core::etag::check(input.if_match.as_deref(), &current.view())?;
             // The form edits names and department; the enabled state has its own action.
-            input.enabled = self.load_user(&mut tx, id).await?.enabled == 1;
+            input.enabled = current.enabled == 1;
         }
         let (id, _) = self
             .upsert_user_tx(&mut tx, &who_of(actor), id, &input, true)

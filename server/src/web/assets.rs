@@ -28,6 +28,8 @@ pub enum Source {
 pub struct Assets {
     source: Source,
     links: AssetLinks,
+    /// The API reference page's script (Redoc's bundle), when the site has it.
+    api_reference: Option<String>,
 }
 
 impl Assets {
@@ -62,11 +64,23 @@ impl Assets {
             wasm: find("pkg/licensedesk", "_bg.wasm", "/pkg/licensedesk_bg.wasm"),
             css: find("pkg/licensedesk", ".css", "/pkg/licensedesk.css"),
         };
-        Assets { source, links }
+        let api_reference = names
+            .iter()
+            .find(|n| n.starts_with("pkg/redoc-") && n.ends_with(".standalone.js"))
+            .map(|n| format!("/{n}"));
+        Assets {
+            source,
+            links,
+            api_reference,
+        }
     }
 
     pub fn links(&self) -> AssetLinks {
         self.links.clone()
+    }
+
+    pub fn api_reference(&self) -> Option<&str> {
+        self.api_reference.as_deref()
     }
 
     fn get(&self, path: &str) -> Option<Cow<'static, [u8]>> {

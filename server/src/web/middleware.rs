@@ -1,7 +1,7 @@
 //! Middleware: request ids and tracing, security headers, CSRF protection, session resolution
 //! and the deny-by-default guard in front of server functions.
 
-use super::AppState;
+use super::{AppState, rest};
 use crate::admin::SESSION_COOKIE;
 use app::api::ssr::Caller;
 use app::domain::ApiError;
@@ -124,7 +124,8 @@ fn too_large() -> Response {
 /// the answer's status becomes the one its `ApiError` means (400 for arguments that do not
 /// decode, 413 for a body over the limit). Real server faults (`ApiError::Internal`) keep 500.
 pub async fn api_client_errors(req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with("/api/") {
+    // The REST API answers its own errors as problems (`rest::problem::normalise`).
+    if !req.uri().path().starts_with("/api/") || req.uri().path().starts_with(rest::PREFIX) {
         return next.run(req).await;
     }
     let declared = req
@@ -161,7 +162,10 @@ pub async fn api_client_errors(req: Request, next: Next) -> Response {
 /// every POST, so a form or fetch from another site is recognised and refused; same-origin
 /// requests and non-browser clients (which carry no ambient cookies) pass.
 pub async fn csrf(req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // The REST API authenticates by bearer token only, which a browser never adds by itself.
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || req.uri().path().starts_with(rest::PREFIX)
+    {
         return next.run(req).await;
     }
     if !same_origin(req.headers()) {
@@ -256,7 +260,47 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         client_ip: client_ip(&req, state.trusted_proxies()),
         request_id,
     };
-    if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) {
+    if req.uri().path().starts_with(rest::PREFIX) {
+        // The REST API: an API token or nobody. The session cookie never counts there, so a
+        // page on another site cannot make a signed-in browser change anything through it.
+        if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+            let refuse = |detail: &str, request_id: &str| {
+                rest::problem::Problem::new("unauthenticated", detail)
+                    .with_request_id(Some(request_id.to_string()))
+                    .into_response()
+            };
+            let secret = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
+            let Some(secret) = secret else {
+                return refuse(
+                    "Send the API token as Authorization: Bearer <token>.",
+                    &caller.request_id,
+                );
+            };
+            match state
+                .services
+                .resolve_api_token(secret, &caller.client_ip)
+                .await
+            {
+                Ok(Ok(admin)) => caller.admin = Some(admin),
+                Ok(Err(refused)) => return refuse(refused.message(), &caller.request_id),
+                Err(e) => {
+                    tracing::error!(error = %e, "API token lookup failed");
+                    return rest::problem::Problem::new(
+                        "unavailable",
+                        "The database is not reachable.",
+                    )
+                    .with_request_id(Some(caller.request_id.clone()))
+                    .into_response();
+                }
+            }
+        }
+    } else if let Some(token) =
+        cookie_value(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty())
+    {
         match state.services.resolve_session(token).await {
             Ok(Some((admin, id))) => {
                 caller.admin = Some(admin);
@@ -291,20 +335,35 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
 /// before its arguments are even read. Each function then checks the role itself.
 pub async fn api_guard(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/api/") && !app::api::PUBLIC_ENDPOINTS.contains(&path) {
-        let anonymous = req
-            .extensions()
-            .get::<Caller>()
-            .is_none_or(|c| c.admin.is_none());
-        if anonymous {
-            let body = serde_json::to_string(&ApiError::Unauthenticated).unwrap_or_default();
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::CONTENT_TYPE, "application/json")],
-                body,
+    let anonymous = req
+        .extensions()
+        .get::<Caller>()
+        .is_none_or(|c| c.admin.is_none());
+    if path.starts_with(rest::PREFIX) {
+        if !rest::PUBLIC.contains(&path) && anonymous {
+            let request_id = req
+                .extensions()
+                .get::<Caller>()
+                .map(|c| c.request_id.clone());
+            return rest::problem::Problem::new(
+                "unauthenticated",
+                "Send an API token as Authorization: Bearer <token> (Settings → API tokens).",
             )
-                .into_response();
+            .with_request_id(request_id)
+            .into_response();
         }
+    } else if path.starts_with("/api/")
+        && path != rest::docs::PAGE
+        && !app::api::PUBLIC_ENDPOINTS.contains(&path)
+        && anonymous
+    {
+        let body = serde_json::to_string(&ApiError::Unauthenticated).unwrap_or_default();
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
     }
     next.run(req).await
 }

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod licenses;
 pub mod middleware;
 pub mod overview;
+pub mod rest;
 
 use crate::services::Services;
 use app::api::ssr::SharedBackend;
@@ -202,7 +203,19 @@ pub fn router(state: AppState) -> Router {
         }
     };
 
+    // The REST API and its document, from one definition; every error there a problem.
+    let (api_v1, api_doc) = rest::api();
+    rest::docs::publish(&api_doc);
+    let api_v1 = api_v1
+        .route(
+            "/api/v1/{*rest}",
+            axum::routing::any(rest::problem::not_found),
+        )
+        .layer(axum::middleware::from_fn(rest::problem::normalise));
+
     let router = Router::new()
+        .merge(api_v1)
+        .route(rest::docs::PAGE, get(rest::docs::page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/lang/{code}", get(set_language))
@@ -224,10 +237,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/licenses/reports/{file}", get(licenses::report_csv))
         .route("/api/billing/invoices/{file}", get(billing::invoice_csv))
         .route("/api/reclaim/reclaimable.csv", get(overview::reclaim_csv))
-        .route(
-            "/api/v1/devices/{name}/software",
-            axum::routing::put(directory::report_software),
-        )
         .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&state, routes, context, shell)
         .fallback(fallback)

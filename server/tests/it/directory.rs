@@ -472,10 +472,12 @@ async fn an_inventory_agent_reports_a_windows_devices_software() {
     let grace = app.setup().await;
     import(&grace, "users", USERS_CSV).await;
     import(&grace, "devices", DEVICES_CSV).await;
+    let agent = grace.api_token("Inventory agent", "user_admin").await;
     let put = |device: &str, body: Value| {
-        grace
+        agent
             .http
-            .put(format!("{}/api/v1/devices/{device}/software", grace.base))
+            .put(agent.url(&format!("/devices/{device}/software")))
+            .bearer_auth(&agent.token)
             .json(&body)
             .send()
     };
@@ -516,13 +518,15 @@ async fn an_inventory_agent_reports_a_windows_devices_software() {
         2,
         "failed reports change nothing"
     );
-    let anon = app.client();
-    let res = anon
-        .http
-        .put(format!("{}/api/v1/devices/CP-W1/software", anon.base))
-        .json(&json!({"software": []}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Without a token — and with only the signed-in browser session — it is refused.
+    for c in [&app.client(), &grace] {
+        let res = c
+            .http
+            .put(format!("{}/api/v1/devices/CP-W1/software", c.base))
+            .json(&json!({"software": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
 }

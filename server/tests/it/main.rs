@@ -4,6 +4,7 @@
 
 mod common;
 
+mod api;
 mod apple_contract;
 mod billing;
 mod charts;

@@ -628,6 +628,7 @@ fn licensedesk_actor() -> app::api::ssr::Actor {
             id: 1,
             username: "grace".into(),
             role: app::domain::Role::GlobalAdmin,
+            token: None,
         },
         session_id: None,
         client_ip: "127.0.0.1".into(),

@@ -8,7 +8,7 @@ mod reclaim_row;
 
 pub use alerts::AlertsPage;
 pub use pricing::AppPricingPanel;
-pub use reclaim::{ReclaimCard, ReclaimPage, money_list};
+pub use reclaim::{ReclaimCard, ReclaimPage, ReclaimTotalsResource, money_list};
 pub use reclaim_row::kind_label;
 
 use crate::api::overview::{count_alerts, list_alerts};

@@ -4,14 +4,15 @@
 //! hydration and the CSV export link carries them.
 
 use super::reclaim_row::ReclaimRowView;
-use crate::api::reclaim::{ReclaimSelected, SetLicensePrice, get_reclaim_totals, list_reclaimable};
+use crate::api::reclaim::{ReclaimSelected, SetLicensePrice, list_reclaimable};
 use crate::components::{
     Column, ConfirmDialog, DataTable, DialogActions, FormError, Loaded, toast_on_success,
     use_toasts,
 };
+use crate::domain::ApiError;
 use crate::domain::billing::format_money;
 use crate::domain::overview::Money;
-use crate::domain::reclaim::{ReclaimList, ReclaimRow, add_money};
+use crate::domain::reclaim::{ReclaimList, ReclaimRow, ReclaimTotals, add_money};
 use crate::i18n::{fill, use_texts};
 use crate::pages::overview::fill_two;
 use leptos::prelude::*;
@@ -269,11 +270,13 @@ fn ReclaimDialog(confirm: Confirm, action: ServerAction<ReclaimSelected>) -> imp
     }
 }
 
+/// The reclaim totals as the dashboard loads them (created by the dashboard, see there).
+pub type ReclaimTotalsResource = Resource<Result<ReclaimTotals, ApiError>>;
+
 /// The dashboard's card: what is reclaimable and its monthly cost (a `<li>` of the figure cards).
 #[component]
-pub fn ReclaimCard() -> impl IntoView {
+pub fn ReclaimCard(totals: ReclaimTotalsResource) -> impl IntoView {
     let t = use_texts();
-    let totals = Resource::new(|| (), |_| get_reclaim_totals());
     view! {
         <li class="card figure-card" aria-labelledby="fig-reclaim">
             <h3 id="fig-reclaim">{t.reclaim.dashboard_card}</h3>

@@ -222,6 +222,23 @@ impl Client {
             .await
     }
 
+    /// Creates an API token (Settings → API tokens) with `role` and returns a REST client
+    /// that sends it.
+    pub async fn api_token(&self, name: &str, role: &str) -> Api {
+        let (status, body) = self
+            .call_json(
+                "api_tokens_create",
+                &[("name", name), ("role", role), ("expires_in_days", "")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "create token: {body}");
+        Api {
+            base: self.base.clone(),
+            token: body["secret"].as_str().unwrap().to_string(),
+            http: reqwest::Client::new(),
+        }
+    }
+
     /// Loads a page the way a browser navigation does.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
@@ -230,5 +247,86 @@ impl Client {
             .send()
             .await
             .unwrap()
+    }
+}
+
+/// A script calling the REST API with a bearer token (no cookies).
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+/// A REST answer: status, headers and the JSON body (`Null` when there is none).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// Asserts a problem+json answer with this status and code; returns the body.
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "{}", self.body);
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert_eq!(self.body["status"], status, "{}", self.body);
+        assert!(self.body["request_id"].is_string(), "{}", self.body);
+        &self.body
+    }
+}
+
+impl Api {
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/api/") {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/api/v1{path}", self.base)
+        }
+    }
+
+    /// Sends a request with the token; `path` is under `/api/v1` unless it starts with `/api/`.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
+        let res = req.bearer_auth(&self.token).send().await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        Answer {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(if text.is_empty() {
+                Value::Null
+            } else {
+                Value::String(text)
+            }),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.http.get(self.url(path))).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(self.http.post(self.url(path)).json(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(self.http.put(self.url(path)).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(self.http.delete(self.url(path))).await
     }
 }
