@@ -5,6 +5,9 @@
 mod common;
 
 mod api;
+mod api_billing;
+mod api_licenses;
+mod api_store;
 mod apple_contract;
 mod billing;
 mod charts;

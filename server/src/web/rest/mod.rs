@@ -7,15 +7,18 @@
 //!
 //! - `problem`: errors as `application/problem+json` with stable codes.
 //! - `extract`: the caller, JSON bodies, `If-Match` and `Idempotency-Key`, pages and `Link`.
-//! - `directory`, `overview`: the resources, one file per area.
+//! - `directory`, `store`, `licenses`, `billing`, `overview`: the resources, one file per area.
 //! - `docs`: the OpenAPI document and the embedded API reference page.
 
 pub mod docs;
 pub mod extract;
 pub mod problem;
 
+mod billing;
 mod directory;
+mod licenses;
 mod overview;
+mod store;
 
 use crate::web::AppState;
 use utoipa::OpenApi;
@@ -44,6 +47,9 @@ pub const PUBLIC: &[&str] = &["/api/v1/openapi.json"];
     security(("bearer" = [])),
     tags(
         (name = "directory", description = "Users, groups and devices"),
+        (name = "store", description = "Store connections, apps, deployments, license holders and installs"),
+        (name = "licenses", description = "Agreements, number sets, license groups, Refresh now and the reports"),
+        (name = "billing", description = "Subscriptions, billing profiles, invoices, ISV apps and their assignments"),
         (name = "overview", description = "Alerts and the audit log"),
     )
 )]
@@ -71,6 +77,9 @@ impl utoipa::Modify for BearerAuth {
 pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .merge(directory::routes())
+        .merge(store::routes())
+        .merge(licenses::routes())
+        .merge(billing::routes())
         .merge(overview::routes())
         .merge(docs::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

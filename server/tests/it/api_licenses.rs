@@ -1,0 +1,2 @@
+//! The REST API of the licenses area through HTTP with API tokens (see `api.rs` for the
+//! shared behaviour: tokens, problems, pages, the document).
