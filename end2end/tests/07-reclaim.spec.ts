@@ -46,6 +46,19 @@ test('the demo admin sees the dashboard\'s figures, charts and what can be recla
   w.assertClean();
 });
 
+test('the dashboard hydrates on every full load', async ({ page }) => {
+  // A resource created inside another's boundary once made hydration panic on about every
+  // second load of `/`; ten loads in a row must all hydrate cleanly.
+  const w = watch(page);
+  await signInDemo(page);
+  for (let i = 0; i < 10; i++) {
+    await page.goto('/');
+    await hydrated(page);
+    await expect(page.getByRole('region', { name: 'Figures' }).getByRole('heading', { level: 3, name: 'Reclaimable' })).toBeVisible();
+  }
+  w.assertClean();
+});
+
 test('the demo admin reclaims a disabled user\'s store license and sees the saving', async ({ page }) => {
   const w = watch(page);
   await signInDemo(page);

@@ -16,6 +16,7 @@ pub const MAX_LICENSE_GROUPS: usize = 500;
 pub const UNASSIGNED_GROUP: &str = "Unassigned agreements";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum AgreementKind {
     Volume,
     Other,
@@ -39,6 +40,7 @@ impl AgreementKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SetStatus {
     Pending,
     Valid,
@@ -46,6 +48,7 @@ pub enum SetStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LicenseGroupView {
     pub id: i64,
     pub name: String,
@@ -54,6 +57,7 @@ pub struct LicenseGroupView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NumberSetView {
     pub first_number: String,
     pub second_number: String,
@@ -61,6 +65,7 @@ pub struct NumberSetView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AgreementView {
     pub id: i64,
     pub kind: AgreementKind,
@@ -297,6 +302,7 @@ mod tests {
 
 /// Licenses owned vs installations detected for one product (SPEC L-6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Compliance {
     Compliant,
     /// More installations than licenses: this many licenses are missing.
@@ -356,6 +362,7 @@ impl SoftwareScope {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InstallationLine {
     pub publisher: String,
     pub product: String,
@@ -365,6 +372,7 @@ pub struct InstallationLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InstallationReport {
     /// Managed Windows computers (the only ones that report software).
     pub managed_computers: i64,
@@ -424,6 +432,7 @@ impl InstallationReport {
 
 /// The outcome of Refresh now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RefreshReport {
     pub sets: i64,
     pub valid: i64,
@@ -433,6 +442,7 @@ pub struct RefreshReport {
 
 /// When agreements were last refreshed, and whether they changed since.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RefreshStatus {
     pub refreshed_at: Option<i64>,
     pub stale: bool,
@@ -441,6 +451,7 @@ pub struct RefreshStatus {
 
 /// One agreement line of the purchase report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PurchaseLine {
     pub group_name: String,
     pub agreement: String,
@@ -451,6 +462,7 @@ pub struct PurchaseLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PurchaseReport {
     pub lines: Vec<PurchaseLine>,
     /// Installed products with no agreement in the selected groups: (publisher, product, installations).

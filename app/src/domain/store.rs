@@ -17,6 +17,7 @@ pub const LANGUAGES: &[(&str, &str)] = &[
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Store {
     Apple,
     Microsoft,
@@ -63,6 +64,7 @@ impl std::str::FromStr for Store {
 
 /// What the connection page says about a link, from its stored state and the token's expiry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ConnectionStatus {
     Valid,
     ExpiringSoon,
@@ -101,6 +103,7 @@ impl ConnectionStatus {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Intent {
     Required,
     Available,
@@ -130,6 +133,7 @@ impl Intent {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum TargetKind {
     User,
     Group,
@@ -201,6 +205,7 @@ pub fn available(total: i64, used: i64) -> i64 {
 pub const UNLIMITED: i64 = 2_147_483_647;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConnectionView {
     pub id: i64,
     pub store: Store,
@@ -223,6 +228,7 @@ pub struct ConnectionView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SyncRunView {
     pub id: i64,
     pub connection_id: i64,
@@ -262,6 +268,7 @@ pub struct MicrosoftLinkForm {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StoreAppView {
     pub id: i64,
     pub name: String,
@@ -299,6 +306,7 @@ pub struct StoreAppFilter {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeploymentView {
     pub id: i64,
     pub target_kind: TargetKind,
@@ -311,6 +319,7 @@ pub struct DeploymentView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HolderView {
     pub user_id: i64,
     pub display_name: String,
@@ -322,6 +331,7 @@ pub struct HolderView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InstallView {
     pub user_id: i64,
     pub user_name: String,
@@ -333,6 +343,7 @@ pub struct InstallView {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StoreAppDetail {
     pub app: StoreAppView,
     pub product_id: String,
@@ -354,6 +365,7 @@ pub struct DeployForm {
 
 /// A user, group or device a deployment can target (the Deploy dialog's search).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Target {
     pub kind: TargetKind,
     pub id: i64,
@@ -391,6 +403,7 @@ pub fn format_targets(targets: &[(TargetKind, i64)]) -> String {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeployOutcome {
     pub deployments: i64,
     pub granted: i64,

@@ -58,6 +58,46 @@ struct AgreementRow {
     created_at: i64,
 }
 
+impl AgreementRow {
+    fn view(self, sets: Vec<NumberSetView>) -> AgreementView {
+        AgreementView {
+            sets,
+            id: self.id,
+            kind: AgreementKind::parse(&self.kind).unwrap_or(AgreementKind::Volume),
+            name: self.name,
+            group_id: self.group_id,
+            group_name: self.group_name,
+            publisher: self.publisher,
+            product: self.product,
+            license_count: self.license_count,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            details: self.details,
+            created_at: self.created_at,
+        }
+    }
+}
+
+const AGREEMENT_SELECT: &str = "SELECT a.id, a.kind, a.name, a.name_key, a.group_id, \
+     g.name AS group_name, a.publisher, a.product, a.license_count, a.starts_on, a.ends_on, \
+     a.details, a.created_at FROM agreements a JOIN license_groups g ON g.id = a.group_id";
+
+impl Licenses {
+    /// One agreement with its number sets (the REST API's read of a single agreement).
+    pub async fn agreement(&self, id: i64) -> Result<AgreementView, ApiError> {
+        let row: AgreementRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{AGREEMENT_SELECT} WHERE a.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::NotFound)?;
+        let mut sets = self.load_sets(&[id]).await?;
+        Ok(row.view(sets.remove(&id).unwrap_or_default()))
+    }
+}
+
 impl Licenses {
     fn now(&self) -> i64 {
         self.clock.now()
@@ -391,13 +431,11 @@ impl LicensesBackend for Licenses {
             Some(c) => c.into_text()?,
             None => (String::new(), 0),
         };
-        let rows: Vec<AgreementRow> = sqlx::query_as(
-            "SELECT a.id, a.kind, a.name, a.name_key, a.group_id, g.name AS group_name, a.publisher, a.product, \
-             a.license_count, a.starts_on, a.ends_on, a.details, a.created_at \
-             FROM agreements a JOIN license_groups g ON g.id = a.group_id \
+        let rows: Vec<AgreementRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{AGREEMENT_SELECT} \
              WHERE a.name_key LIKE $1 ESCAPE '\\' AND ($2 = 0 OR a.group_id = $2) \
-             AND (a.name_key, a.id) > ($3, $4) ORDER BY a.name_key, a.id LIMIT $5",
-        )
+             AND (a.name_key, a.id) > ($3, $4) ORDER BY a.name_key, a.id LIMIT $5"
+        )))
         .bind(pattern)
         .bind(group)
         .bind(after_key)
@@ -412,20 +450,9 @@ impl LicensesBackend for Licenses {
         Ok(ListPage {
             items: rows
                 .into_iter()
-                .map(|r| AgreementView {
-                    sets: sets.remove(&r.id).unwrap_or_default(),
-                    id: r.id,
-                    kind: AgreementKind::parse(&r.kind).unwrap_or(AgreementKind::Volume),
-                    name: r.name,
-                    group_id: r.group_id,
-                    group_name: r.group_name,
-                    publisher: r.publisher,
-                    product: r.product,
-                    license_count: r.license_count,
-                    starts_on: r.starts_on,
-                    ends_on: r.ends_on,
-                    details: r.details,
-                    created_at: r.created_at,
+                .map(|r| {
+                    let s = sets.remove(&r.id).unwrap_or_default();
+                    r.view(s)
                 })
                 .collect(),
             next: next.map(|c| c.encode()),

@@ -211,6 +211,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/{*rest}",
             axum::routing::any(rest::problem::not_found),
         )
+        .layer(axum::middleware::from_fn(rest::limit::per_token))
         .layer(axum::middleware::from_fn(rest::problem::normalise));
 
     let router = Router::new()

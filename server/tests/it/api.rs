@@ -500,3 +500,45 @@ async fn every_documented_operation_is_served_and_the_document_is_public() {
         page.status()
     );
 }
+
+#[tokio::test]
+async fn a_burst_over_the_documented_rate_is_answered_429_with_retry_after() {
+    let app = TestApp::spawn().await;
+    let grace = app.setup().await;
+    let api = std::sync::Arc::new(grace.api_token("Busy script", "reader").await);
+    const N: usize = 600;
+    let started = std::time::Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..N {
+        let api = api.clone();
+        tasks.push(tokio::spawn(async move {
+            let res = api.get("/nowhere").await;
+            (res.status, res.header("retry-after"))
+        }));
+    }
+    let (mut served, mut limited) = (0, 0);
+    for t in tasks {
+        let (status, retry_after) = t.await.unwrap();
+        match status.as_u16() {
+            404 => served += 1,
+            429 => {
+                limited += 1;
+                assert!(retry_after.unwrap().parse::<u64>().unwrap() >= 1);
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    // The bucket holds 200 and refills 50 a second.
+    assert!(
+        served as f64 <= 200.0 + 50.0 * secs + 1.0,
+        "{served} served in {secs:.2}s"
+    );
+    assert_eq!(served + limited, N);
+    if secs < 7.0 {
+        assert!(limited > 0, "{served} served, none limited, in {secs:.2}s");
+    }
+    // Another token is not held back by this one.
+    let other = grace.api_token("Quiet script", "reader").await;
+    assert_eq!(other.get("/users").await.status, StatusCode::OK);
+}

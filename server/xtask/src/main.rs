@@ -13,6 +13,8 @@
 //! wasm-bindgen runs as a library (`wasm-bindgen-cli-support`), so Cargo.lock pins the same
 //! version for the browser glue and the generator and no CLI has to be installed.
 
+mod api_reference;
+
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -372,6 +374,7 @@ fn site(release: bool) -> Result<PathBuf> {
             compress(f)?;
         }
     }
+    api_reference::add_to_site(&pkg, release)?;
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     println!(
         "site: wasm {} KB{}, js {} KB, css {} KB",

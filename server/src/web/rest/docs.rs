@@ -53,6 +53,7 @@ pub async fn page(State(state): State<AppState>) -> Response {
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <title>LicenseDesk API reference</title></head>\
          <body><redoc spec-url=\"/api/v1/openapi.json\" hide-hostname=\"true\" \
          native-scrollbars=\"true\"></redoc><script src=\"{script}\"></script></body></html>"

@@ -9,9 +9,11 @@
 //! - `extract`: the caller, JSON bodies, `If-Match` and `Idempotency-Key`, pages and `Link`.
 //! - `directory`, `store`, `licenses`, `billing`, `overview`: the resources, one file per area.
 //! - `docs`: the OpenAPI document and the embedded API reference page.
+//! - `limit`: the request rate per token (429 with `Retry-After` over it).
 
 pub mod docs;
 pub mod extract;
+pub mod limit;
 pub mod problem;
 
 mod billing;
@@ -91,24 +93,33 @@ pub fn api() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 mod tests {
     use std::collections::BTreeSet;
 
-    /// The files of this module, read as text.
+    /// The files of this module and its submodules (relative path, text).
     fn sources() -> Vec<(String, String)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/rest");
-        let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-            .map(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().to_string();
-                (name, std::fs::read_to_string(&p).unwrap())
-            })
-            .collect();
+        fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()) {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(root, &path, out);
+                } else if path.extension().is_some_and(|x| x == "rs") {
+                    let name = path
+                        .strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .to_string();
+                    out.push((name, std::fs::read_to_string(&path).unwrap()));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/rest");
+        let mut out = vec![];
+        walk(&root, &root, &mut out);
         out.sort();
         out
     }
 
     /// Every route of the API is in the document and every documented operation is routed:
-    /// handlers are annotated (`#[utoipa::path]`) exactly when they are registered with
+    /// handlers (uniquely named: the name is the operation id) are annotated
+    /// (`#[utoipa::path]`) exactly when they are registered with
     /// `routes!`, nothing under `/api/v1` is added with a plain `.route` (which would bypass
     /// the document) but the not-found fallback, and the document holds one operation per
     /// annotated handler. (`tests/it/api.rs` then calls every documented operation.)
@@ -128,19 +139,23 @@ mod tests {
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
-                annotated.insert(format!("{file}:{name}"));
+                // The name is the operation's id in the document: unique across the API.
+                assert!(
+                    annotated.insert(name.clone()),
+                    "two handlers are named {name}"
+                );
                 rest = &rest[f..];
             }
             let mut rest = text.as_str();
             while let Some(i) = rest.find("routes!(") {
                 rest = &rest[i + 8..];
                 let end = rest.find(')').unwrap();
-                for name in rest[..end]
+                for path in rest[..end]
                     .split(',')
                     .map(str::trim)
                     .filter(|n| !n.is_empty())
                 {
-                    routed.insert(format!("{file}:{name}"));
+                    routed.insert(path.rsplit("::").next().unwrap_or(path).to_string());
                 }
             }
             assert!(
