@@ -28,6 +28,9 @@ pub enum Command {
     Migrate(DbArgs),
     /// Create an administrator from the shell (the first one becomes the organization's setup).
     CreateAdmin(CreateAdminArgs),
+    /// Create an API token for the REST API and print it (once) on standard output; it acts for
+    /// --admin, who must be able to create tokens (a Global admin). For automation bootstrap.
+    CreateApiToken(CreateApiTokenArgs),
     /// Exit 0 when the portal at --url answers /healthz (for container health checks).
     Healthcheck(HealthcheckArgs),
     /// Serve the simulated volume licensing service (for demos and tests), with fault injection.
@@ -73,6 +76,10 @@ pub struct ServeArgs {
     /// are written by the client and ignored).
     #[arg(long, env = "LICENSEDESK_TRUSTED_PROXIES", default_value_t = 1)]
     pub trusted_proxies: usize,
+    /// REST API requests a second each API token may make on average (per replica); a token may
+    /// make four times as many at once. Over it the answer is 429 with `Retry-After`.
+    #[arg(long, env = "LICENSEDESK_API_RATE", default_value_t = 50)]
+    pub api_rate: u32,
     /// Base URL of the volume licensing service used by Refresh now, e.g. `http://127.0.0.1:3300`.
     /// Demo mode starts the built-in simulator and uses it when this is not set.
     #[arg(long, env = "LICENSEDESK_LICENSING_URL")]
@@ -168,6 +175,24 @@ pub struct CreateAdminArgs {
     /// The password; read from standard input when not given (never put it in shell history).
     #[arg(long, env = "LICENSEDESK_ADMIN_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateApiTokenArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The sign-in name of the Global admin the token acts for.
+    #[arg(long)]
+    pub admin: String,
+    /// What the token is for.
+    #[arg(long)]
+    pub name: String,
+    /// One of global_admin, license_admin, user_admin, billing_admin, reader.
+    #[arg(long, default_value = "reader")]
+    pub role: String,
+    /// Days until it expires (1 to 1830); none when not given.
+    #[arg(long)]
+    pub expires_in_days: Option<i64>,
 }
 
 #[derive(Debug, Clone, Args)]

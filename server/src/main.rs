@@ -2,7 +2,9 @@
 
 use anyhow::Context;
 use clap::Parser;
-use licensedesk::config::{Cli, Command, CreateAdminArgs, LogFormat, ServeArgs};
+use licensedesk::config::{
+    Cli, Command, CreateAdminArgs, CreateApiTokenArgs, LogFormat, ServeArgs,
+};
 use licensedesk::services::SessionConfig;
 use licensedesk::web::{AppState, assets::Assets, router};
 use std::io::{BufRead, IsTerminal};
@@ -36,6 +38,10 @@ async fn main() {
         Some(Command::CreateAdmin(args)) => {
             init_tracing(LogFormat::Text);
             create_admin(args).await
+        }
+        Some(Command::CreateApiToken(args)) => {
+            init_tracing(LogFormat::Text);
+            create_api_token(args).await
         }
         Some(Command::Healthcheck(args)) => healthcheck(args.listen).await,
         Some(Command::Simulator(args)) => run_simulator(args).await,
@@ -86,6 +92,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         .public_url
         .as_ref()
         .is_some_and(|u| u.scheme() == "https");
+    licensedesk::web::rest::limit::configure(args.api_rate);
     let mut state = AppState::new(services, Assets::discover(), args.trust_proxy)
         .with_proxies(args.trusted_proxies)
         .with_https(https)
@@ -350,6 +357,36 @@ async fn create_admin(args: CreateAdminArgs) -> anyhow::Result<()> {
         other => anyhow::anyhow!("{other}"),
     })?;
     println!("Admin `{}` created.", args.username.trim().to_lowercase());
+    Ok(())
+}
+
+async fn create_api_token(args: CreateApiTokenArgs) -> anyhow::Result<()> {
+    let db = licensedesk::open_database(&args.db.url()).await?;
+    let services = licensedesk::services(db, SessionConfig::default());
+    let days = args
+        .expires_in_days
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let created = async {
+        let actor = services.cli_actor(&args.admin).await?;
+        if !actor
+            .admin
+            .role
+            .allows(app::domain::Permission::ManageAdmins)
+        {
+            return Err(app::domain::ApiError::Forbidden);
+        }
+        let input = app::domain::tokens::NewApiToken::parse(&args.name, &args.role, &days)?;
+        services.create_api_token(&actor, input).await
+    }
+    .await
+    .map_err(|e| match e {
+        app::domain::ApiError::Invalid { field, message } => {
+            anyhow::anyhow!("{field}: {message}")
+        }
+        other => anyhow::anyhow!("{other}"),
+    })?;
+    println!("{}", created.secret);
     Ok(())
 }
 

@@ -193,6 +193,33 @@ impl Services {
         .await
     }
 
+    /// The admin a shell command acts as (`licensedesk create-api-token --admin …`): an
+    /// enabled account, with its current role.
+    pub async fn cli_actor(&self, username: &str) -> Result<Actor, ApiError> {
+        let row: Option<(i64, String, String, i64)> =
+            sqlx::query_as("SELECT id, username, role, enabled FROM admins WHERE username = $1")
+                .bind(username.trim().to_lowercase())
+                .fetch_optional(&self.db.pool)
+                .await
+                .map_err(internal)?;
+        match row {
+            Some((id, username, role, 1)) => Ok(Actor {
+                admin: AuthedAdmin {
+                    id,
+                    username,
+                    role: role.parse().map_err(internal)?,
+                    token: None,
+                },
+                session_id: None,
+                client_ip: "cli".into(),
+            }),
+            _ => Err(ApiError::invalid(
+                "admin",
+                "No enabled admin account has this sign-in name.",
+            )),
+        }
+    }
+
     /// Resolves `Authorization: Bearer <secret>` to the identity it acts as, and notes the use.
     pub async fn resolve_api_token(
         &self,

@@ -14,6 +14,7 @@
 //! version for the browser glue and the generator and no CLI has to be installed.
 
 mod api_reference;
+mod conformance;
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
@@ -524,6 +525,10 @@ fn test() -> Result<()> {
     t.step(
         "release binary alone in an empty directory serves /setup",
         || single_binary_smoke(&bin),
+    )?;
+    t.step(
+        "REST API conformance: schemathesis against the release binary's OpenAPI document",
+        || conformance::run(&bin),
     )?;
     t.step(
         "Playwright in headless Chromium against the release binary",

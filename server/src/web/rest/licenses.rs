@@ -315,7 +315,6 @@ async fn add_other(
 ) -> Result<Response, Problem> {
     let actor = api.allow(Permission::ManageAgreements)?;
     let choice = body.group.choice()?;
-    let name = body.name.trim().to_string();
     // The form's shape; the count travels as text and the backend checks its range.
     let form = OtherAgreementForm {
         name: body.name,
