@@ -1,22 +1,12 @@
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
-import { hydrated, watch } from './helpers';
+import { DEMO_BASE_URL, hydrated, signInDemo, watch } from './helpers';
 
 // Billing runs against the second portal, started with --demo: a year of invoices and
 // subscriptions in every state need history that a fresh database does not have.
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const port = Number(process.env.LICENSEDESK_E2E_PORT ?? 3107) + 2;
-test.use({ baseURL: `http://127.0.0.1:${port}` });
+test.use({ baseURL: DEMO_BASE_URL });
 test.describe.configure({ mode: 'serial' });
-
-async function signInDemo(page: Page) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('Sign-in name').fill('admin');
-  await page.getByLabel('Password').fill('demo-password-2026');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-}
 
 async function openSubscription(page: Page, name: string) {
   await page.goto('/billing/subscriptions');

@@ -1,21 +1,11 @@
 import { test, expect, type Page } from '@playwright/test';
-import { hydrated, watch } from './helpers';
+import { DEMO_BASE_URL, hydrated, signInDemo, watch } from './helpers';
 
 // Alerts (SPEC X-2) run against the demo portal: its seed leaves conditions that raise alerts
 // (an overdue invoice, an Apple token due for renewal, an agreement about to end, renewals)
 // and evaluates them once at the end of seeding.
-const port = Number(process.env.LICENSEDESK_E2E_PORT ?? 3107) + 2;
-test.use({ baseURL: `http://127.0.0.1:${port}` });
+test.use({ baseURL: DEMO_BASE_URL });
 test.describe.configure({ mode: 'serial' });
-
-async function signInDemo(page: Page) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('Sign-in name').fill('admin');
-  await page.getByLabel('Password').fill('demo-password-2026');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-}
 
 /** The open count in the top bar's accessible name ("Alerts: 3 open, 1 critical"). */
 async function openCount(page: Page): Promise<number> {

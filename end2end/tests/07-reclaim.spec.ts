@@ -1,23 +1,13 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { hydrated, watch } from './helpers';
+import { DEMO_BASE_URL, hydrated, signInDemo, watch } from './helpers';
 
 // Reclaim (SPEC X-3) and the overview pages' accessibility, against the demo portal: its seed
 // leaves a store license with a disabled holder, one whose devices are silent, one whose install
 // never completed, ISV licenses of disabled users, idle seats and an agreement for software
 // installed nowhere, with prices on the store apps and agreements.
-const port = Number(process.env.LICENSEDESK_E2E_PORT ?? 3107) + 2;
-test.use({ baseURL: `http://127.0.0.1:${port}` });
+test.use({ baseURL: DEMO_BASE_URL });
 test.describe.configure({ mode: 'serial' });
-
-async function signInDemo(page: Page) {
-  await page.goto('/login');
-  await hydrated(page);
-  await page.getByLabel('Sign-in name').fill('admin');
-  await page.getByLabel('Password').fill('demo-password-2026');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-}
 
 async function seriousViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
@@ -49,6 +39,7 @@ test('the demo admin sees the dashboard\'s figures, charts and what can be recla
 test('the dashboard hydrates on every full load', async ({ page }) => {
   // A resource created inside another's boundary once made hydration panic on about every
   // second load of `/`; ten loads in a row must all hydrate cleanly.
+  test.setTimeout(120_000);
   const w = watch(page);
   await signInDemo(page);
   for (let i = 0; i < 10; i++) {

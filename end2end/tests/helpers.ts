@@ -42,3 +42,11 @@ export async function signIn(page: Page, user = ADMIN.user, password = ADMIN.pas
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
 }
+
+/** The second portal, started with --demo (months of history, every kind of alert). */
+export const DEMO_BASE_URL = `http://127.0.0.1:${Number(process.env.LICENSEDESK_E2E_PORT ?? 3107) + 2}`;
+
+/** Signs in to the demo portal as its Global admin. */
+export async function signInDemo(page: Page) {
+  await signIn(page, 'admin', 'demo-password-2026');
+}

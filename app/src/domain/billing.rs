@@ -10,6 +10,7 @@ use time::{Date, Month};
 // Subscription lifecycle (B-2, B-6)
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum DisabledReason {
     Cancelled,
     Expired,
@@ -32,6 +33,7 @@ impl DisabledReason {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SubscriptionStatus {
     PendingActivation,
     Active,
@@ -120,6 +122,7 @@ impl SubscriptionStatus {
 // Purchase facts (B-1)
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Channel {
     Direct,
     Partner,
@@ -141,6 +144,7 @@ impl Channel {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Pricing {
     /// Site-based: one price per period, quantity "Unlimited".
     FlatRate,
@@ -163,6 +167,7 @@ impl Pricing {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Frequency {
     Monthly,
     Annual,
@@ -573,6 +578,7 @@ pub fn validate_card(
 // Billing profile roles (B-4)
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ProfileRole {
     Owner,
     Contributor,
@@ -639,6 +645,7 @@ pub fn profile_refusal(action: ProfileAction, profile: &str) -> ApiError {
 // Views and forms
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SubscriptionView {
     pub id: i64,
     pub app_name: String,
@@ -672,6 +679,7 @@ impl SubscriptionView {
 
 /// A quantity change or activation waiting for the next invoice.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdjustmentView {
     pub effective_on: String,
     pub old_quantity: i64,
@@ -707,6 +715,7 @@ pub struct NewSubscriptionForm {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PaymentMethodView {
     pub id: i64,
     pub kind: String,
@@ -718,6 +727,7 @@ pub struct PaymentMethodView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProfileRoleView {
     pub admin_id: i64,
     pub username: String,
@@ -725,6 +735,7 @@ pub struct ProfileRoleView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProfileView {
     pub id: i64,
     pub name: String,
@@ -762,6 +773,7 @@ pub struct PaymentMethodForm {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Total {
     pub currency: String,
     pub amount_minor: i64,
@@ -778,6 +790,7 @@ text_enum! {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvoiceView {
     pub id: i64,
     pub number: String,
@@ -792,6 +805,7 @@ pub struct InvoiceView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvoiceLineView {
     pub kind: String,
     pub description: String,
@@ -802,6 +816,7 @@ pub struct InvoiceLineView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InvoiceDetail {
     pub invoice: InvoiceView,
     pub lines: Vec<InvoiceLineView>,
@@ -824,6 +839,7 @@ pub fn totals(lines: impl IntoIterator<Item = (String, i64)>) -> Vec<Total> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IsvAppView {
     pub id: i64,
     pub name: String,
@@ -841,6 +857,7 @@ impl IsvAppView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IsvAssignmentView {
     pub id: i64,
     /// "user" or "group".
@@ -853,6 +870,7 @@ pub struct IsvAssignmentView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IsvAppDetail {
     pub app: IsvAppView,
     pub assignments: Vec<IsvAssignmentView>,

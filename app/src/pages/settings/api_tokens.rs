@@ -164,8 +164,10 @@ fn TokenTable(list: Vec<ApiTokenView>, dialog: RowDialog, manage: bool) -> impl 
             }
         })
         .collect_view();
+    // The table may scroll sideways on a narrow window: the scrolling box takes the keyboard
+    // focus (there may be no button inside it to reach it with).
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t.tokens.caption>
             <table class="data">
                 <caption class="visually-hidden">{t.tokens.caption}</caption>
                 <thead>
