@@ -134,7 +134,9 @@ pub async fn save_group(
     use super::ssr::*;
     let result = async {
         let actor = authorize(crate::domain::Permission::ManageDirectory)?;
-        directory()?.save_group(&actor, id, name, description).await
+        directory()?
+            .save_group(&actor, id, name, description, None)
+            .await
     }
     .await;
     finish(result)
@@ -258,12 +260,15 @@ mod backend {
             after: Option<String>,
         ) -> Result<ListPage<GroupView>, ApiError>;
         async fn get_group(&self, id: i64) -> Result<GroupDetail, ApiError>;
+        /// Creates (no `id`) or changes a group; a change with `if_match` (REST `If-Match`)
+        /// only applies while the group's name and description still have that entity tag.
         async fn save_group(
             &self,
             actor: &Actor,
             id: Option<i64>,
             name: String,
             description: String,
+            if_match: Option<String>,
         ) -> Result<i64, ApiError>;
         async fn delete_group(&self, actor: &Actor, id: i64) -> Result<(), ApiError>;
         async fn change_members(

@@ -276,6 +276,12 @@ impl NamePage {
     }
 }
 
+/// What a group's entity tag covers: what a change of the group can change (its members have
+/// their own calls).
+pub fn group_tag((id, name, description): &(i64, String, String)) -> serde_json::Value {
+    json!({"id": id, "name": name, "description": description})
+}
+
 #[async_trait::async_trait]
 impl DirectoryBackend for DirectoryService {
     async fn list_users(
@@ -534,10 +540,21 @@ impl DirectoryBackend for DirectoryService {
         id: Option<i64>,
         name: String,
         description: String,
+        if_match: Option<String>,
     ) -> Result<i64, ApiError> {
         let name = group_name(&name)?;
         let description = group_description(&description)?;
         let mut tx = self.db.begin_write().await.map_err(internal)?;
+        if let (Some(id), Some(_)) = (id, &if_match) {
+            let current: (i64, String, String) = fetch_locked(
+                &self.db,
+                &mut tx,
+                "SELECT id, name, description FROM dir_groups WHERE id = $1",
+                id,
+            )
+            .await?;
+            crate::core::etag::check(if_match.as_deref(), &group_tag(&current))?;
+        }
         let id = self
             .upsert_group_tx(&mut tx, &who_of(actor), id, &name, &description, true)
             .await?;

@@ -378,6 +378,30 @@ async fn if_match_refuses_a_change_based_on_an_old_read() {
         put(&b, id, &new_tag, "Ada Byron").await.status,
         StatusCode::OK
     );
+    // Groups too: a rename based on an old read is refused.
+    let group = a.post("/groups", json!({"name": "Sales"})).await;
+    let gid = group.body["id"].as_i64().unwrap();
+    let gtag = a
+        .get(&format!("/groups/{gid}"))
+        .await
+        .header("etag")
+        .unwrap();
+    let rename = |api: &Api, tag: &str, name: &str| {
+        api.http
+            .put(api.url(&format!("/groups/{gid}")))
+            .header("if-match", tag)
+            .json(&json!({"name": name}))
+    };
+    let first = a.send(rename(&a, &gtag, "Sales EMEA")).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    b.send(rename(&b, &gtag, "Sales APAC"))
+        .await
+        .problem(412, "precondition-failed");
+    assert_eq!(
+        a.get(&format!("/groups/{gid}")).await.body["name"],
+        "Sales EMEA"
+    );
+
     // Without If-Match the last write wins, as in the UI.
     let plain = b
         .put(

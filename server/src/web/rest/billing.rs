@@ -1,9 +1,7 @@
 //! `/api/v1/subscriptions`, `/billing-profiles`, `/invoices`, `/isv-apps` (SPEC B-1 … B-9 for
 //! scripts): the billing backend's own methods behind the permissions the server functions
 //! check. Profile roles, the lifecycle, proration and idempotency live in the backend.
-//!
-//! Every handler stays in this file: the router/document check reads only the files directly
-//! in `rest/`. The bodies live in `billing/bodies.rs`.
+//! The request bodies live in `billing/bodies.rs`.
 
 mod bodies;
 

@@ -279,7 +279,7 @@ async fn create_group(
     let actor = api.allow(Permission::ManageDirectory)?;
     let id = state
         .directory
-        .save_group(&actor, None, body.name, body.description)
+        .save_group(&actor, None, body.name, body.description, None)
         .await?;
     Ok(created(
         format!("/api/v1/groups/{id}"),
@@ -297,26 +297,38 @@ async fn get_group(
 ) -> Result<Response, Problem> {
     api.allow(Permission::Read)?;
     let group = group_answer(&state, id).await?;
-    Ok(tagged(&group.group.clone(), group))
+    let tag = crate::directory::group_tag(&(
+        group.group.id,
+        group.group.name.clone(),
+        group.group.description.clone(),
+    ));
+    Ok(tagged(&tag, group))
 }
 
 /// Rename a group or change its description.
-#[utoipa::path(put, path = "/groups/{id}", tag = "directory", params(("id" = i64, Path)),
+#[utoipa::path(put, path = "/groups/{id}", tag = "directory", params(("id" = i64, Path),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the group as read")),
     request_body = GroupBody,
     responses((status = 200, body = Group), (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 async fn update_group(
     api: Api,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    IfMatch(if_match): IfMatch,
     Body(body): Body<GroupBody>,
 ) -> Result<Response, Problem> {
     let actor = api.allow(Permission::ManageDirectory)?;
     state
         .directory
-        .save_group(&actor, Some(id), body.name, body.description)
+        .save_group(&actor, Some(id), body.name, body.description, if_match)
         .await?;
     let group = group_answer(&state, id).await?;
-    Ok(tagged(&group.group.clone(), group))
+    let tag = crate::directory::group_tag(&(
+        group.group.id,
+        group.group.name.clone(),
+        group.group.description.clone(),
+    ));
+    Ok(tagged(&tag, group))
 }
 
 /// Delete a group (its members lose what the group gave them, by the usual rules).
