@@ -20,7 +20,7 @@ test('a Global admin creates a token, sees it once, uses it and revokes it', asy
   await form.getByRole('button', { name: 'Create token' }).click();
 
   const secretBox = page.getByRole('region', { name: 'Copy the new token now' });
-  const secret = (await secretBox.getByTestId('token-secret').innerText()).trim();
+  const secret = (await secretBox.getByTestId('once-secret').innerText()).trim();
   expect(secret).toMatch(/^ldt_[A-Za-z0-9_-]{40,}$/);
   const table = page.getByRole('table', { name: 'API tokens, newest first' });
   const row = table.locator('tbody tr').filter({ hasText: 'Playwright <script>' });

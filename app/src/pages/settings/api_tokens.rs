@@ -5,8 +5,8 @@
 use super::admin_table::RoleSelect;
 use crate::api::tokens::{CreateApiToken, RevokeApiToken, list_api_tokens};
 use crate::components::{
-    ConfirmDialog, DialogActions, Field, FormError, Loaded, RowDialog, can, field_error,
-    toast_on_success,
+    ConfirmDialog, DialogActions, Field, FormError, Loaded, OnceSecret, RowDialog, can,
+    field_error, toast_on_success,
 };
 use crate::domain::tokens::{ApiTokenView, TokenState};
 use crate::domain::{Permission, Role, format_time};
@@ -53,7 +53,23 @@ pub fn ApiTokensPage() -> impl IntoView {
                     </p>
                 }
             })}
-        {move || secret.get().map(|s| view! { <SecretBox secret=s dismiss=secret /> })}
+        {move || {
+            secret
+                .get()
+                .map(|s| {
+                    view! {
+                        <OnceSecret
+                            heading_id="token-secret-title"
+                            title=t.tokens.secret_title
+                            warning=t.tokens.secret_once
+                            usage=t.tokens.secret_use
+                            dismiss_label=t.tokens.dismiss
+                            secret=s
+                            shown=secret
+                        />
+                    }
+                })
+        }}
         <section aria-labelledby="tokens-title">
             <h2 id="tokens-title">{t.tokens.list_title}</h2>
             <FormError value=revoke.value() />
@@ -81,29 +97,6 @@ pub fn ApiTokensPage() -> impl IntoView {
                     </ConfirmDialog>
                 }
             })}
-    }
-}
-
-/// The secret of the token just created, with how to send it.
-#[component]
-fn SecretBox(secret: String, dismiss: RwSignal<Option<String>>) -> impl IntoView {
-    let t = use_texts();
-    view! {
-        <section class="notice warn secret-box" aria-labelledby="token-secret-title">
-            <h2 id="token-secret-title">{t.tokens.secret_title}</h2>
-            <p>
-                <strong>{t.tokens.secret_once}</strong>
-            </p>
-            <p>
-                <code class="secret" data-testid="token-secret">
-                    {secret}
-                </code>
-            </p>
-            <p class="muted">{t.tokens.secret_use}</p>
-            <button type="button" class="secondary" on:click=move |_| dismiss.set(None)>
-                {t.tokens.dismiss}
-            </button>
-        </section>
     }
 }
 

@@ -6,8 +6,8 @@ use crate::api::overview::{
     AddWebhook, RemoveWebhook, list_webhooks, test_webhook, webhook_deliveries,
 };
 use crate::components::{
-    ConfirmDialog, DialogActions, Field, FormError, Loaded, RowDialog, can, enabled_pill,
-    field_error, toast_on_success, use_toasts,
+    ConfirmDialog, DialogActions, Field, FormError, Loaded, OnceSecret, RowDialog, can,
+    enabled_pill, field_error, toast_on_success, use_toasts,
 };
 use crate::domain::overview::{DeliveryView, WebhookView};
 use crate::domain::{Permission, format_time};
@@ -103,22 +103,14 @@ fn Webhooks() -> impl IntoView {
                 .get()
                 .map(|s| {
                     view! {
-                        <section class="notice warn secret-box" aria-labelledby="secret-title">
-                            <h2 id="secret-title">{t.overview.secret_title}</h2>
-                            <p>
-                                <strong>{t.overview.secret_once}</strong>
-                            </p>
-                            <p>
-                                <code class="secret">{s}</code>
-                            </p>
-                            <button
-                                type="button"
-                                class="secondary"
-                                on:click=move |_| secret.set(None)
-                            >
-                                {t.overview.dismiss_secret}
-                            </button>
-                        </section>
+                        <OnceSecret
+                            heading_id="secret-title"
+                            title=t.overview.secret_title
+                            warning=t.overview.secret_once
+                            dismiss_label=t.overview.dismiss_secret
+                            secret=s
+                            shown=secret
+                        />
                     }
                 })
         }}
