@@ -6,7 +6,7 @@
 mod bodies;
 
 use super::extract::{Api, Body, IdempotencyKey, Paged, created, page};
-use super::problem::{Problem, ProblemDetails};
+use super::problem::{Problem, ProblemDetails, renamed};
 use crate::web::AppState;
 use app::api::billing::BillingBackend;
 use app::domain::billing::{
@@ -46,26 +46,6 @@ fn billing(state: &AppState) -> &dyn BillingBackend {
     state.billing.as_ref()
 }
 
-/// A list the backend answers whole is one page.
-fn whole<T>(items: Vec<T>) -> Paged<T> {
-    let total = Some(items.len() as i64);
-    Paged {
-        items,
-        next: None,
-        total,
-    }
-}
-
-/// The backend names the key as the UI's form field; here it is a header.
-fn key_problem(e: ApiError) -> Problem {
-    match e {
-        ApiError::Invalid { field, message } if field == "idempotency_key" => {
-            ApiError::invalid("Idempotency-Key", message).into()
-        }
-        e => e.into(),
-    }
-}
-
 async fn subscription(
     state: &AppState,
     actor: &app::api::ssr::Actor,
@@ -95,7 +75,7 @@ async fn list_subscriptions(
             ),
             e => e,
         })?;
-    Ok(page(&uri, whole(list)))
+    Ok(page(&uri, Paged::whole(list)))
 }
 
 /// Record a subscription; it starts pending activation. Needs the Purchase role on the profile.
@@ -166,7 +146,7 @@ async fn change_quantity(
     let adjustment = billing(&state)
         .change_quantity(&actor, id, body.text(), key)
         .await
-        .map_err(key_problem)?;
+        .map_err(|e| renamed(e, "idempotency_key", "Idempotency-Key"))?;
     Ok(axum::Json(adjustment).into_response())
 }
 
@@ -205,7 +185,7 @@ async fn cancel_subscription(
     billing(&state)
         .cancel(&actor, id, key)
         .await
-        .map_err(key_problem)?;
+        .map_err(|e| renamed(e, "idempotency_key", "Idempotency-Key"))?;
     Ok(axum::Json(subscription(&state, &actor, id).await?).into_response())
 }
 
@@ -219,7 +199,7 @@ async fn list_profiles(
 ) -> Result<Response, Problem> {
     let actor = api.allow(Permission::Read)?;
     let list = billing(&state).list_profiles(&actor).await?;
-    Ok(page(&uri, whole(list)))
+    Ok(page(&uri, Paged::whole(list)))
 }
 
 async fn profile_answer(
@@ -331,14 +311,7 @@ async fn list_invoices(
     let list = billing(&state)
         .list_invoices(status, q.profile_id, q.cursor)
         .await?;
-    Ok(page(
-        &uri,
-        Paged {
-            items: list.items,
-            next: list.next,
-            total: Some(list.total),
-        },
-    ))
+    Ok(page(&uri, list.into()))
 }
 
 /// Read an invoice with its lines and whom it is billed to.
@@ -370,7 +343,7 @@ async fn mark_invoice_paid(
     billing(&state)
         .mark_paid(&actor, id, key)
         .await
-        .map_err(key_problem)?;
+        .map_err(|e| renamed(e, "idempotency_key", "Idempotency-Key"))?;
     Ok(axum::Json(billing(&state).get_invoice(id).await?).into_response())
 }
 
@@ -384,7 +357,7 @@ async fn list_isv_apps(
 ) -> Result<Response, Problem> {
     api.allow(Permission::Read)?;
     let list = billing(&state).list_isv_apps().await?;
-    Ok(page(&uri, whole(list)))
+    Ok(page(&uri, Paged::whole(list)))
 }
 
 /// Read an ISV app and its assignments.

@@ -6,7 +6,7 @@ use super::problem::{Problem, ProblemDetails};
 use crate::web::AppState;
 use app::api::directory::{DirectoryBackend, UserInput};
 use app::domain::directory::{
-    DeviceView, GroupView, ListPage, Platform, SoftwareItem, UserSort, UserView, software_item,
+    DeviceView, GroupView, Platform, SoftwareItem, UserSort, UserView, software_item,
 };
 use app::domain::{ApiError, Permission};
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -28,14 +28,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_devices))
         .routes(routes!(get_device))
         .routes(routes!(report_software))
-}
-
-fn paged<T>(p: ListPage<T>) -> Paged<T> {
-    Paged {
-        items: p.items,
-        next: p.next,
-        total: Some(p.total),
-    }
 }
 
 /// Something named that a resource refers to.
@@ -127,7 +119,7 @@ async fn list_users(
             q.cursor,
         )
         .await?;
-    Ok(page(&uri, paged(list)))
+    Ok(page(&uri, list.into()))
 }
 
 /// Add a user.
@@ -241,7 +233,7 @@ async fn list_groups(
         .directory
         .list_groups(q.q.unwrap_or_default(), q.cursor)
         .await?;
-    Ok(page(&uri, paged(list)))
+    Ok(page(&uri, list.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -421,7 +413,7 @@ async fn list_devices(
         .directory
         .list_devices(q.q.unwrap_or_default(), platform, q.cursor)
         .await?;
-    Ok(page(&uri, paged(list)))
+    Ok(page(&uri, list.into()))
 }
 
 /// A device and the software detected on it.

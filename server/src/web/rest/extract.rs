@@ -129,6 +129,28 @@ pub struct Paged<T> {
     pub total: Option<i64>,
 }
 
+impl<T> Paged<T> {
+    /// A list the backend answers whole: one page, counted.
+    pub fn whole(items: Vec<T>) -> Paged<T> {
+        let total = Some(items.len() as i64);
+        Paged {
+            items,
+            next: None,
+            total,
+        }
+    }
+}
+
+impl<T> From<app::domain::directory::ListPage<T>> for Paged<T> {
+    fn from(p: app::domain::directory::ListPage<T>) -> Paged<T> {
+        Paged {
+            items: p.items,
+            next: p.next,
+            total: Some(p.total),
+        }
+    }
+}
+
 /// Answers a page: `next` in the body, and a `Link: <…>; rel="next"` header with the same query
 /// (filters kept) and the cursor replaced.
 pub fn page<T: Serialize>(uri: &axum::http::Uri, page: Paged<T>) -> Response {

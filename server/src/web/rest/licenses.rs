@@ -3,7 +3,7 @@
 //! server function in `app::api::licenses` does and calls the same `LicensesBackend` method.
 
 use super::extract::{Api, Body, Paged, created, page};
-use super::problem::{Problem, ProblemDetails};
+use super::problem::{Problem, ProblemDetails, renamed};
 use crate::web::AppState;
 use app::api::licenses::LicensesBackend;
 use app::domain::licenses::{
@@ -37,17 +37,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(purchase_report))
 }
 
-/// The backend rules name the group field as the page's form does (`group_name`); here the
-/// body calls it something else, so the problem names the body's field.
-fn renamed(e: ApiError, from: &str, to: &str) -> Problem {
-    match e {
-        ApiError::Invalid { field, message } if field == from => {
-            ApiError::invalid(to, message).into()
-        }
-        e => e.into(),
-    }
-}
-
 /// `?scope=`: strict here (the page's parser falls back to all software on anything else).
 fn scope(raw: Option<&str>) -> Result<SoftwareScope, Problem> {
     match raw.map(str::trim).unwrap_or("") {
@@ -70,13 +59,7 @@ fn group_view(list: Vec<LicenseGroupView>, id: i64) -> Result<LicenseGroupView, 
 async fn list_license_groups(api: Api, State(state): State<AppState>) -> Result<Response, Problem> {
     api.allow(Permission::Read)?;
     let items = state.licenses.list_groups().await?;
-    let total = Some(items.len() as i64);
-    Ok(axum::Json(Paged {
-        items,
-        next: None,
-        total,
-    })
-    .into_response())
+    Ok(axum::Json(Paged::whole(items)).into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -192,14 +175,7 @@ async fn list_agreements(
         .licenses
         .list_agreements(q.q.unwrap_or_default(), group_id, q.cursor)
         .await?;
-    Ok(page(
-        &uri,
-        Paged {
-            items: list.items,
-            next: list.next,
-            total: Some(list.total),
-        },
-    ))
+    Ok(page(&uri, list.into()))
 }
 
 /// Read an agreement with its number sets.

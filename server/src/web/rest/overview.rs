@@ -56,15 +56,7 @@ async fn list_alerts(
             q.area.unwrap_or_default(),
         )
         .await?;
-    let total = Some(items.len() as i64);
-    Ok(page(
-        &uri,
-        Paged {
-            items,
-            next: None,
-            total,
-        },
-    ))
+    Ok(page(&uri, Paged::whole(items)))
 }
 
 /// Acknowledge an alert (who and when are kept; it stays until its condition is gone).

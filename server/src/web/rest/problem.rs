@@ -141,6 +141,17 @@ impl From<ApiError> for Problem {
     }
 }
 
+/// A validation error about `from` as the problem about `to`: a backend rule names the field
+/// as the page's form does, the API's body may call it otherwise.
+pub fn renamed(e: ApiError, from: &str, to: &str) -> Problem {
+    match e {
+        ApiError::Invalid { field, message } if field == from => {
+            ApiError::invalid(to, message).into()
+        }
+        e => e.into(),
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -40,16 +40,6 @@ fn backend(state: &AppState) -> crate::store::StoreService {
     crate::store::StoreService(state.store.clone())
 }
 
-/// A whole list the backend answers at once, as one page.
-fn one_page<T>(items: Vec<T>) -> Paged<T> {
-    let total = Some(items.len() as i64);
-    Paged {
-        items,
-        next: None,
-        total,
-    }
-}
-
 /// An optional whole-number query parameter. Read as text so that a bad value is a problem
 /// naming the parameter rather than the extractor's plain-text 400.
 fn int_param(field: &str, raw: Option<&str>) -> Result<Option<i64>, Problem> {
@@ -75,7 +65,7 @@ fn bool_param(field: &str, raw: Option<&str>) -> Result<bool, Problem> {
 async fn list_connections(api: Api, State(state): State<AppState>) -> Result<Response, Problem> {
     api.allow(Permission::Read)?;
     let list = backend(&state).list_connections().await?;
-    Ok(axum::Json(one_page(list)).into_response())
+    Ok(axum::Json(Paged::whole(list)).into_response())
 }
 
 /// Read one connection (removed connections are not found).
@@ -195,14 +185,7 @@ async fn list_sync_runs(
     // The history's cursor is the last run's id (the backend's `before_id`).
     let before_id = int_param("cursor", q.cursor.as_deref())?;
     let list = backend(&state).list_runs(connection_id, before_id).await?;
-    Ok(page(
-        &uri,
-        Paged {
-            items: list.items,
-            next: list.next,
-            total: Some(list.total),
-        },
-    ))
+    Ok(page(&uri, list.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -244,14 +227,7 @@ async fn list_apps(
         exhausted: bool_param("exhausted", q.exhausted.as_deref())?,
     };
     let list = backend(&state).list_apps(filter, q.cursor).await?;
-    Ok(page(
-        &uri,
-        Paged {
-            items: list.items,
-            next: list.next,
-            total: Some(list.total),
-        },
-    ))
+    Ok(page(&uri, list.into()))
 }
 
 /// Read a store app with its deployments and license holders.
@@ -276,7 +252,7 @@ async fn list_holders(
 ) -> Result<Response, Problem> {
     api.allow(Permission::Read)?;
     let detail = backend(&state).get_app(id).await?;
-    Ok(axum::Json(one_page(detail.holders)).into_response())
+    Ok(axum::Json(Paged::whole(detail.holders)).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -306,7 +282,7 @@ async fn list_installs(
             q.q.unwrap_or_default(),
         )
         .await?;
-    Ok(axum::Json(one_page(list)).into_response())
+    Ok(axum::Json(Paged::whole(list)).into_response())
 }
 
 /// A user, group or device to deploy to.
@@ -405,5 +381,5 @@ async fn search_targets(
     let list = backend(&state)
         .search_targets(q.q.unwrap_or_default())
         .await?;
-    Ok(axum::Json(one_page(list)).into_response())
+    Ok(axum::Json(Paged::whole(list)).into_response())
 }
