@@ -6,6 +6,7 @@
 use super::auth;
 use crate::core::audit::{self, Entry, who_of};
 use crate::core::error::internal;
+use crate::core::sql::fetch_locked;
 use crate::services::Services;
 use app::api::ssr::{Actor, AuthedAdmin};
 use app::domain::tokens::{ApiTokenView, CreatedApiToken, NewApiToken, TOKEN_PREFIX, expired};
@@ -166,15 +167,13 @@ impl Services {
         }
         let now = self.now();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
-        let row: Option<(String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT name, revoked_at FROM api_tokens WHERE id = $1{}",
-            self.db.for_update()
-        )))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?;
-        let (name, revoked_at) = row.ok_or(ApiError::NotFound)?;
+        let (name, revoked_at): (String, Option<i64>) = fetch_locked(
+            &self.db,
+            &mut tx,
+            "SELECT name, revoked_at FROM api_tokens WHERE id = $1",
+            id,
+        )
+        .await?;
         if revoked_at.is_some() {
             return Ok(());
         }

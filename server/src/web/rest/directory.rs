@@ -1,19 +1,19 @@
 //! `/api/v1/users`, `/groups`, `/devices` (SPEC D-1 … D-3 for scripts): the directory backend's
 //! own methods behind `Permission::Read` / `ManageDirectory`, as the server functions call them.
 
+mod bodies;
+
 use super::extract::{Api, Body, IfMatch, Paged, created, page, tagged};
 use super::problem::{Problem, ProblemDetails};
 use crate::web::AppState;
-use app::api::directory::{DirectoryBackend, UserInput};
-use app::domain::directory::{
-    DeviceView, GroupView, Platform, SoftwareItem, UserSort, UserView, software_item,
-};
+use app::api::directory::DirectoryBackend;
+use app::domain::directory::{DeviceView, GroupView, Platform, UserSort, UserView, software_item};
 use app::domain::{ApiError, Permission};
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+pub use bodies::Named;
+use bodies::*;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -28,62 +28,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_devices))
         .routes(routes!(get_device))
         .routes(routes!(report_software))
-}
-
-/// Something named that a resource refers to.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Named {
-    pub id: i64,
-    pub name: String,
-}
-
-fn named(list: Vec<(i64, String)>) -> Vec<Named> {
-    list.into_iter()
-        .map(|(id, name)| Named { id, name })
-        .collect()
-}
-
-/// A user with the groups they are in and the devices they use.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct User {
-    #[serde(flatten)]
-    pub user: UserView,
-    pub groups: Vec<Named>,
-    pub devices: Vec<Named>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserQuery {
-    /// Search in display name, sign-in name and department.
-    q: Option<String>,
-    /// `name` (default), `sign_in_name`, `department` or `created`.
-    sort: Option<String>,
-    /// Sort descending.
-    desc: Option<bool>,
-    cursor: Option<String>,
-}
-
-/// A user as created or changed.
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"display_name": "Ada Lovelace", "sign_in_name": "ada@example.org", "department": "R&D"}))]
-pub struct UserBody {
-    pub display_name: String,
-    pub sign_in_name: String,
-    #[serde(default)]
-    pub department: String,
-}
-
-impl UserBody {
-    fn input(self, if_match: Option<String>) -> UserInput {
-        UserInput {
-            display_name: self.display_name,
-            sign_in_name: self.sign_in_name,
-            department: self.department,
-            enabled: true,
-            if_match,
-        }
-    }
 }
 
 async fn user_answer(state: &AppState, id: i64) -> Result<(UserView, User), Problem> {
@@ -188,11 +132,6 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct EnabledBody {
-    pub enabled: bool,
-}
-
 /// Enable or disable a user.
 #[utoipa::path(put, path = "/users/{id}/enabled", tag = "directory", params(("id" = i64, Path)),
     request_body = EnabledBody,
@@ -211,14 +150,6 @@ async fn set_user_enabled(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SearchQuery {
-    /// Search text.
-    q: Option<String>,
-    cursor: Option<String>,
-}
-
 /// List groups.
 #[utoipa::path(get, path = "/groups", tag = "directory", params(SearchQuery),
     responses((status = 200, body = Paged<GroupView>)))]
@@ -234,22 +165,6 @@ async fn list_groups(
         .list_groups(q.q.unwrap_or_default(), q.cursor)
         .await?;
     Ok(page(&uri, list.into()))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"name": "Sales", "description": "Everyone in sales"}))]
-pub struct GroupBody {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-}
-
-/// A group with its members.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Group {
-    #[serde(flatten)]
-    pub group: GroupView,
-    pub members: Vec<UserView>,
 }
 
 async fn group_answer(state: &AppState, id: i64) -> Result<Group, Problem> {
@@ -336,18 +251,6 @@ async fn delete_group(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"user_ids": [12, 13]}))]
-pub struct MembersBody {
-    pub user_ids: Vec<i64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Changed {
-    /// How many memberships changed.
-    pub changed: usize,
-}
-
 /// Add users to a group (all or nothing; refused when a license the group gives would run out).
 #[utoipa::path(post, path = "/groups/{id}/members", tag = "directory", params(("id" = i64, Path)),
     request_body = MembersBody,
@@ -383,16 +286,6 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeviceQuery {
-    /// Search in device name, OS version and primary user.
-    q: Option<String>,
-    /// `windows`, `ios`, `macos` or `android`.
-    platform: Option<String>,
-    cursor: Option<String>,
-}
-
 /// List devices.
 #[utoipa::path(get, path = "/devices", tag = "directory", params(DeviceQuery),
     responses((status = 200, body = Paged<DeviceView>), (status = 422, body = ProblemDetails)))]
@@ -416,14 +309,6 @@ async fn list_devices(
     Ok(page(&uri, list.into()))
 }
 
-/// A device and the software detected on it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Device {
-    #[serde(flatten)]
-    pub device: DeviceView,
-    pub software: Vec<SoftwareItem>,
-}
-
 /// Read a device.
 #[utoipa::path(get, path = "/devices/{id}", tag = "directory", params(("id" = i64, Path)),
     responses((status = 200, body = Device), (status = 404, body = ProblemDetails)))]
@@ -439,27 +324,6 @@ async fn get_device(
         software: d.software,
     })
     .into_response())
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"software": [{"publisher": "Microsoft", "product": "Visio Professional 2021", "version": "16.0"}]}))]
-pub struct SoftwareReport {
-    pub software: Vec<SoftwareLine>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct SoftwareLine {
-    pub publisher: String,
-    pub product: String,
-    #[serde(default)]
-    pub version: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SoftwareReported {
-    pub device: String,
-    /// Distinct items stored.
-    pub items: usize,
 }
 
 /// An inventory agent reports the complete list of software detected on a Windows device (by
