@@ -42,8 +42,8 @@ pub const PUBLIC: &[&str] = &["/api/v1/openapi.json"];
             the token's role decides what it may do, exactly as for a person with that role. \
             Lists are paged by cursor (`?cursor=`; the next page's address is in `next` and in the \
             `Link` header). Errors are `application/problem+json` (RFC 9457) with a stable `code`; \
-            validation errors name the `field`. Updates accept `If-Match` with the `ETag` from a \
-            read, and answer 412 when the resource changed in between."
+            validation errors name the `field`. Changes of users and groups accept `If-Match` with \
+            the `ETag` from a read, and answer 412 when it changed in between."
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
